@@ -1,0 +1,127 @@
+"""``releasegate run | evaluate``: exit 0 PROMOTE, 1 BLOCK, 2 usage/config/infrastructure error.
+
+User errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+
+from releasegate import __version__
+from releasegate.config import DEFAULT_CONFIG, Config, load_config
+from releasegate.errors import UserError
+from releasegate.evidence.io import read_folders
+from releasegate.gate.decision import Decision
+from releasegate.gate.evaluate import GateRequest, evaluate
+from releasegate.report import console
+from releasegate.report.files import write_decision
+from releasegate.runner import run
+
+EXIT_PROMOTE, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line naming the problem, not a usage dump."""
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="releasegate",
+        description="Release gate for chatbot web products: run suites and load against a "
+        "target, weigh the evidence against a policy, decide PROMOTE or BLOCK.",
+        epilog="Exit codes: 0 PROMOTE, 1 BLOCK, 2 usage, configuration or infrastructure error.",
+    )
+    parser.add_argument("--version", action="version", version=f"releasegate {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    run_cmd = commands.add_parser(
+        "run",
+        help="run a stage's suites against the target and decide",
+        description="Launch the configured target (or use --base-url), run the stage's suites, "
+        "write evidence and the decision under REPORTS/<run-id>/, and exit 0 (PROMOTE) or 1.",
+    )
+    run_cmd.add_argument("--stage", help="stage from the config (default: its default_stage)")
+    run_cmd.add_argument("--base-url", help="test this deployment instead of launching the target")
+    run_cmd.add_argument("--reports", default="reports", type=Path, help="reports folder")
+
+    evaluate_cmd = commands.add_parser(
+        "evaluate",
+        help="decide from evidence already collected (e.g. by parallel CI jobs)",
+        description="Merge the evidence in the given folders (run folders or evidence folders) "
+        "and decide, without running anything.",
+    )
+    evaluate_cmd.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    evaluate_cmd.add_argument("--stage", help="stage to decide (default: the evidence's stage)")
+    evaluate_cmd.add_argument("--run-id", help="run whose evidence counts (default: the newest)")
+    evaluate_cmd.add_argument("--out", type=Path, help="also write decision files to this folder")
+
+    for sub in (run_cmd, evaluate_cmd):
+        sub.add_argument(
+            "--config", default=DEFAULT_CONFIG, type=Path, help=f"default: {DEFAULT_CONFIG}"
+        )
+    return parser
+
+
+def _show(decision: Decision, config: Config, files: list[Path]) -> int:
+    print(console.render(decision, config, color=console.use_color(sys.stdout)))
+    if files:
+        print("reports: " + " · ".join(str(f) for f in files))
+    return EXIT_PROMOTE if decision.decision == "PROMOTE" else EXIT_BLOCK
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    result = run(config, args.config, args.stage, args.base_url, args.reports)
+    files = write_decision(result.decision, config, result.run_dir)
+    return _show(result.decision, config, files)
+
+
+def _evaluate(args: argparse.Namespace, config: Config) -> int:
+    missing = [str(f) for f in args.folders if not f.is_dir()]
+    if missing:
+        raise UserError(f"evaluate: no such folder: {', '.join(missing)}")
+    evidence = read_folders(args.folders)
+    newest = max(evidence.files, key=lambda f: f.envelope.produced_at, default=None)
+    stage = args.stage or (newest.envelope.stage if newest else None)
+    stage, _ = config.stage(stage)
+    decision = evaluate(
+        GateRequest(
+            config=config,
+            stage=stage,
+            evidence=evidence,
+            now=datetime.now(UTC),
+            run_id=args.run_id,
+        )
+    )
+    files = write_decision(decision, config, args.out) if args.out else []
+    return _show(decision, config, files)
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    """SIGTERM (a cancelled CI job) unwinds like Ctrl-C, so the target is stopped."""
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        config = load_config(args.config)
+        return _run(args, config) if args.command == "run" else _evaluate(args, config)
+    except UserError as exc:
+        print(f"releasegate: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("releasegate: interrupted; the target was stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Write evidence atomically; read it back validated, turning every defect into a named problem."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from releasegate.evidence.schema import DATA_MODELS, Evidence
+from releasegate.validation import describe_errors
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(payload, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_evidence(path: Path, evidence: Evidence) -> None:
+    write_json(path, evidence.dump())
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: Path
+    sha256: str
+    envelope: Evidence
+    data: BaseModel | dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return self.envelope.kind
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An evidence file that cannot be used; ``kind`` is None when even that is unknown."""
+
+    path: Path
+    kind: str | None
+    reason: str
+
+
+@dataclass
+class EvidenceSet:
+    folders: list[Path]
+    files: list[EvidenceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _first_errors(
+    model: type[BaseModel], exc: ValidationError, prefix: str = "", limit: int = 3
+) -> str:
+    errors = [prefix + line for line in describe_errors(model, exc)]
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(errors[:limit]) + more
+
+
+def read_file(path: Path) -> EvidenceFile | Problem:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Problem(path, None, f"unreadable: {exc.strerror}")
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Problem(path, None, f"not valid JSON (truncated?): {exc}")
+    kind = payload.get("kind") if isinstance(payload, dict) else None
+    kind = kind if isinstance(kind, str) and kind else None
+    try:
+        envelope = Evidence.model_validate(payload)
+    except ValidationError as exc:
+        return Problem(path, kind, f"not releasegate evidence: {_first_errors(Evidence, exc)}")
+    model = DATA_MODELS.get(envelope.kind)
+    if model is None:
+        return EvidenceFile(path, digest, envelope, envelope.data)
+    try:
+        data = model.model_validate(envelope.data)
+    except ValidationError as exc:
+        errors = _first_errors(model, exc, prefix="data.")
+        return Problem(path, envelope.kind, f"invalid {envelope.kind} data: {errors}")
+    return EvidenceFile(path, digest, envelope, data)
+
+
+def evidence_folder(folder: Path) -> Path:
+    """A run folder holds its evidence in ``evidence/``; accept either the run or that folder."""
+    nested = folder / "evidence"
+    return nested if nested.is_dir() else folder
+
+
+def read_folders(folders: list[Path]) -> EvidenceSet:
+    found = EvidenceSet(folders=[evidence_folder(f) for f in folders])
+    for folder in found.folders:
+        for path in sorted(folder.glob("*.json")):
+            result = read_file(path)
+            if isinstance(result, Problem):
+                found.problems.append(result)
+            else:
+                found.files.append(result)
+    return found

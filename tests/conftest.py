@@ -1,0 +1,86 @@
+"""Fixtures for tests of the harness: real configs and real evidence files in tmp folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from releasegate.config import Config, load_config
+from releasegate.evidence.io import write_evidence
+from releasegate.evidence.schema import (
+    CollectionError,
+    Producer,
+    TargetRef,
+    TestResult,
+    TestsData,
+    make_evidence,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_ID = "20261122T100000Z-abc123"
+WriteTests = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def default_config() -> Config:
+    """The shipped releasegate.toml: tests of the gate judge the policy users really get."""
+    return load_config(ROOT / "releasegate.toml")
+
+
+@pytest.fixture
+def write_tests(tmp_path: Path) -> WriteTests:
+    """Write a ``tests`` evidence file from a list of (outcome, marker) pairs."""
+
+    def write(
+        outcomes: list[tuple[str, str]],
+        name: str = "tests.json",
+        folder: Path | None = None,
+        run_id: str = RUN_ID,
+        stage: str = "staging",
+        version: str | None = "1.0.0",
+        produced_at: datetime | None = None,
+        exit_code: int | None = None,
+        collection_errors: list[CollectionError] | None = None,
+    ) -> Path:
+        tests = [
+            TestResult(
+                nodeid=f"suites/{marker}/test_x.py::test_{i}",
+                outcome=outcome,
+                duration_s=0.01,
+                markers=[marker],
+                message="AssertionError: boom" if outcome in ("failed", "error") else None,
+            )
+            for i, (outcome, marker) in enumerate(outcomes)
+        ]
+        if exit_code is None:
+            exit_code = 1 if any(o in ("failed", "error") for o, _ in outcomes) else 0
+        data = TestsData.build(
+            tests=tests,
+            markers=("smoke", "e2e", "compliance", "a11y", "monitoring"),
+            collected=len(tests),
+            collection_errors=collection_errors or [],
+            selection="smoke",
+            exit_code=exit_code,
+        )
+        evidence = make_evidence(
+            kind="tests",
+            run_id=run_id,
+            stage=stage,
+            target=TargetRef(base_url="http://127.0.0.1:9", version=version),
+            producer=Producer(tool="pytest", version="test"),
+            data=data,
+            produced_at=produced_at or datetime.now(UTC),
+        )
+        path = (folder or tmp_path / "evidence") / name
+        write_evidence(path, evidence)
+        return path
+
+    return write

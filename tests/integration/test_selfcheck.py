@@ -1,0 +1,137 @@
+"""Self-check: the real CLI against the real taxbot, healthy and with injected faults.
+
+The gate must promote the healthy build and block every regression, naming the failing check
+and the test that caught it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from releasegate.target import free_port
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def releasegate(
+    *args: str | Path, faults: str = "", cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
+    if faults:
+        env["TAXBOT_FAULTS"] = faults
+    return subprocess.run(
+        [sys.executable, "-m", "releasegate", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def only_run(reports: Path) -> Path:
+    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    return run_dir
+
+
+def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
+    result = releasegate("run", "--reports", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PROMOTE: all 3 checks pass" in result.stdout
+    run_dir = only_run(tmp_path)
+    assert (tmp_path / "latest").resolve() == run_dir.resolve()
+    decision = json.loads((run_dir / "decision.json").read_text())
+    assert decision["decision"] == "PROMOTE"
+    assert decision["stage"] == "staging"
+    assert decision["run_id"] == run_dir.name
+    assert decision["target"]["version"] == "1.0.0"
+    assert [c["verdict"] for c in decision["checks"]] == ["PASS", "PASS", "PASS"]
+    assert [e["kind"] for e in decision["evidence"]] == ["tests"]
+    assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
+    assert (run_dir / "gate-junit.xml").is_file()
+    assert (run_dir / "target.log").is_file()
+    assert list((run_dir / "evidence").glob("tests-smoke.json"))
+
+    # the same evidence evaluated again, as a separate CI job would
+    again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged")
+    assert again.returncode == 0, again.stdout + again.stderr
+    merged = json.loads((tmp_path / "merged" / "decision.json").read_text())
+    assert merged["checks"] == decision["checks"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "caught_by"),
+    [
+        ("down", "test_health_reports_ok"),
+        ("no_metrics", "test_metrics_are_exposed"),
+        ("no_feedback", "test_feedback_is_accepted"),
+        ("no_disclaimer:payment", "test_chat_round_trip_carries_disclaimer"),
+    ],
+)
+def test_each_fault_blocks_naming_the_check_and_the_test(tmp_path, fault, caught_by):
+    result = releasegate("run", "--stage", "smoke", "--reports", tmp_path, faults=fault)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BLOCK: smoke_pass_rate FAIL" in result.stdout
+    assert f"failing: suites/smoke/test_smoke.py::{caught_by}" in result.stdout
+    decision = json.loads((only_run(tmp_path) / "decision.json").read_text())
+    assert decision["decision"] == "BLOCK"
+
+
+def test_base_url_where_nothing_answers_blocks(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
+    result = releasegate("run", "--stage", "smoke", "--base-url", url, "--reports", tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BLOCK: smoke_pass_rate FAIL" in result.stdout
+    assert "Connection refused" in result.stdout
+    assert "reported no version (is it reachable?)" in result.stderr
+
+
+def test_target_that_cannot_start_is_an_infrastructure_error(tmp_path):
+    result = releasegate("run", "--stage", "smoke", "--reports", tmp_path, faults="explode")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "target exited with code 2 before answering HTTP" in result.stderr
+    assert "unknown fault 'explode'" in result.stderr
+
+
+def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
+    result = releasegate("evaluate", tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.count("NO_DATA") >= 3
+    assert "no 'tests' evidence in" in result.stdout
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path):
+    config = tmp_path / "releasegate.toml"
+    config.write_text(
+        (ROOT / "releasegate.toml").read_text().replace("min_samples = 5", "min_samples = -1", 1)
+    )
+    result = releasegate("run", "--config", config, "--reports", tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"releasegate: error: {config}: policy.checks.tests_pass_rate.min_samples"
+    )
+
+
+def test_pytest_m_smoke_needs_no_options():
+    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "smoke", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "7 passed" in result.stdout

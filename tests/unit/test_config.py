@@ -1,0 +1,122 @@
+"""A config mistake is one line naming the file, the key path and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasegate.config import load_config
+from releasegate.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "releasegate.toml"
+    path.write_text(text)
+    return path
+
+
+def with_edit(project_root: Path, tmp_path: Path, old: str, new: str) -> Path:
+    text = (project_root / "releasegate.toml").read_text()
+    assert old in text, f"the default config no longer contains {old!r}"
+    return write(tmp_path, text.replace(old, new, 1))
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_default_config_is_valid(default_config):
+    name, stage = default_config.stage(None)
+    assert name == "staging"
+    assert stage.checks
+    assert default_config.target.launch
+    assert len(default_config.policy.sha256()) == 64
+
+
+def test_misspelt_key_suggests_the_right_one(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, "threshold = 0.90", "treshold = 0.90")
+    message = error_of(path)
+    assert message.startswith(f"{path}: ")
+    assert "policy.checks.tests_pass_rate.treshold: unknown key (did you mean 'threshold'?)" in (
+        message
+    )
+
+
+def test_wrong_type_names_key_and_value(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, "threshold = 0.90", 'threshold = "ninety"')
+    message = error_of(path)
+    assert "policy.checks.tests_pass_rate.threshold: input should be a valid number" in message
+    assert "'ninety'" in message
+
+
+def test_unknown_metric_lists_the_known_ones(project_root, tmp_path):
+    path = with_edit(
+        project_root, tmp_path, 'metric = "tests.pass_rate"', 'metric = "tests.passrate"'
+    )
+    message = error_of(path)
+    assert "policy.checks.tests_pass_rate.metric" in message
+    assert "'tests.pass_rate'" in message
+
+
+def test_stage_naming_an_undefined_check(project_root, tmp_path):
+    path = with_edit(
+        project_root,
+        tmp_path,
+        'checks = ["smoke_pass_rate", "smoke_min_tests"]',
+        'checks = ["smoke_pass_rate", "smoke_min_test"]',
+    )
+    message = error_of(path)
+    assert "stages.smoke.checks[1]: no check 'smoke_min_test' in policy.checks" in message
+
+
+def test_unknown_suite(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, 'suites = ["smoke"]', 'suites = ["smoky"]')
+    assert "stages.smoke.suites[0]" in error_of(path)
+
+
+def test_launch_without_port(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, "--port {port}", "--port 8000")
+    assert "target.launch: the command must contain {port}" in error_of(path)
+
+
+def test_launch_with_unknown_placeholder(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, "{tmpdir}/taxbot.db", "{tempdir}/taxbot.db")
+    assert "target.launch: unknown placeholder {tempdir}" in error_of(path)
+
+
+def test_bad_jsonpath(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, 'reply = "$.reply"', 'reply = "$.[reply"')
+    assert "target.chat.reply: invalid JSONPath '$.[reply'" in error_of(path)
+
+
+def test_invalid_toml_names_the_line(tmp_path):
+    path = write(tmp_path, "[target\nname = 1\n")
+    message = error_of(path)
+    assert f"{path}: invalid TOML" in message
+    assert "line 1" in message
+
+
+def test_missing_sections(tmp_path):
+    message = error_of(write(tmp_path, 'default_stage = "smoke"\n'))
+    assert "target: required key is missing" in message
+    assert "policy: required key is missing" in message
+
+
+def test_missing_file(tmp_path):
+    message = error_of(tmp_path / "nope.toml")
+    assert "no such config file" in message
+
+
+def test_unknown_stage_lists_stages(default_config):
+    with pytest.raises(ConfigError, match=r"unknown stage 'prod' \(stages: smoke, staging\)"):
+        default_config.stage("prod")
+
+
+def test_relative_paths_resolve_against_the_config_folder(project_root, tmp_path):
+    config = load_config(with_edit(project_root, tmp_path, "", ""))
+    assert config.path(config.suites_dir) == (tmp_path / "suites").resolve()

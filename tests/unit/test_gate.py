@@ -1,0 +1,265 @@
+"""The gate fails closed: every way evidence can be missing or wrong ends in NO_DATA and BLOCK."""
+
+from __future__ import annotations
+
+import json
+import typing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from releasegate.config import Check, Config, Metric
+from releasegate.evidence.io import read_folders
+from releasegate.evidence.schema import CollectionError
+from releasegate.gate.decision import Decision
+from releasegate.gate.evaluate import GateRequest, evaluate
+from releasegate.gate.measure import MEASURES
+
+RUN_ID = "20261122T100000Z-abc123"
+SMOKE_OK = [("passed", "smoke")] * 7
+
+
+def decide(config: Config, folder: Path, stage: str = "staging", **kwargs: object) -> Decision:
+    return evaluate(
+        GateRequest(
+            config=config,
+            stage=stage,
+            evidence=read_folders([folder]),
+            now=datetime.now(UTC),
+            **kwargs,  # type: ignore[arg-type]
+        )
+    )
+
+
+def verdicts(decision: Decision) -> dict[str, str]:
+    return {c.id: c.verdict for c in decision.checks}
+
+
+def reasons(decision: Decision) -> str:
+    return " | ".join(c.reason for c in decision.checks)
+
+
+def test_all_passing_promotes(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK)
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "PROMOTE"
+    assert verdicts(decision) == {
+        "tests_pass_rate": "PASS",
+        "smoke_pass_rate": "PASS",
+        "min_tests": "PASS",
+    }
+    assert decision.run_id == RUN_ID
+    assert decision.target.version == "1.0.0"
+    assert [e.kind for e in decision.evidence] == ["tests"]
+    assert len(decision.evidence[0].sha256) == 64
+
+
+def test_one_failing_smoke_test_blocks_and_names_it(default_config, write_tests, tmp_path):
+    write_tests([*SMOKE_OK[:6], ("failed", "smoke")])
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert smoke.verdict == "FAIL"
+    assert smoke.observed == pytest.approx(6 / 7)
+    assert smoke.samples == 7
+    assert "6 of 7 smoke tests passed" in smoke.reason
+    assert "\nfailing: suites/smoke/test_x.py::test_6 [failed]: AssertionError: boom" in (
+        smoke.reason
+    )
+    # 6/7 = 85.7 % is also below the overall 90 %
+    assert verdicts(decision)["tests_pass_rate"] == "FAIL"
+
+
+def test_empty_folder_blocks_with_no_data(default_config, tmp_path):
+    decision = decide(default_config, tmp_path)
+    assert decision.decision == "BLOCK"
+    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert all("no 'tests' evidence in" in c.reason for c in decision.checks)
+    assert decision.run_id is None
+
+
+def test_truncated_file_blocks_naming_it(default_config, write_tests, tmp_path):
+    path = write_tests(SMOKE_OK)
+    path.write_text(path.read_text()[:200])
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert "tests.json: not valid JSON (truncated?)" in reasons(decision)
+
+
+def test_unreadable_file_poisons_every_check_even_beside_good_evidence(
+    default_config, write_tests, tmp_path
+):
+    """A parallel job's broken file might have held the failures: nothing can be trusted."""
+    write_tests(SMOKE_OK)
+    (tmp_path / "evidence" / "job2.json").write_bytes(b"\x00\xff garbage")
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "job2.json" in reasons(decision)
+
+
+def test_edited_counts_are_caught(default_config, write_tests, tmp_path):
+    path = write_tests([*SMOKE_OK[:6], ("failed", "smoke")])
+    payload = json.loads(path.read_text())
+    payload["data"]["tests"][-1]["outcome"] = "passed"  # hide the failure, leave the counts
+    path.write_text(json.dumps(payload))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "counts do not match the listed tests" in reasons(decision)
+
+
+def test_schema_error_names_the_field(default_config, write_tests, tmp_path):
+    path = write_tests(SMOKE_OK)
+    payload = json.loads(path.read_text())
+    payload["data"]["tests"][0]["outcome"] = "maybe"
+    path.write_text(json.dumps(payload))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "data.tests[0].outcome" in reasons(decision)
+
+
+def test_not_evidence_at_all_is_named(default_config, tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    decision = decide(default_config, tmp_path)
+    assert decision.decision == "BLOCK"
+    assert "package.json: not releasegate evidence" in reasons(decision)
+
+
+def test_evidence_of_another_run_is_stale(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK)
+    write_tests(SMOKE_OK, name="old.json", run_id="20261101T000000Z-000000")
+    decision = decide(default_config, tmp_path / "evidence", run_id=RUN_ID)
+    assert decision.decision == "BLOCK"
+    assert "stale: from run 20261101T000000Z-000000" in reasons(decision)
+
+
+def test_evidence_for_another_stage_is_stale(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK, stage="smoke")
+    decision = decide(default_config, tmp_path / "evidence", stage="staging")
+    assert decision.decision == "BLOCK"
+    assert "produced for stage 'smoke', not 'staging'" in reasons(decision)
+
+
+def test_evidence_of_another_target_version_is_stale(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK, version="1.0.0")
+    write_tests(SMOKE_OK, name="other.json", version="0.9.0")
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "target version" in reasons(decision)
+
+
+def test_old_evidence_is_stale(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK, produced_at=datetime.now(UTC) - timedelta(days=3))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "older than" in reasons(decision)
+
+
+def test_zero_tests_is_never_a_pass(default_config, write_tests, tmp_path):
+    write_tests([], exit_code=5)
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert "zero tests is never a pass" in reasons(decision)
+
+
+def test_only_skipped_tests_is_no_data(default_config, write_tests, tmp_path):
+    write_tests([("skipped", "smoke")] * 9)
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "0 tests executed" in reasons(decision)
+
+
+def test_fewer_samples_than_required_is_no_data(default_config, write_tests, tmp_path):
+    write_tests([("passed", "smoke")] * 3)
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    check = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert check.verdict == "NO_DATA"
+    assert check.samples == 3
+    assert "fewer than min_samples 5" in check.reason
+
+
+def test_interrupted_session_is_no_data_naming_the_collection_error(
+    default_config, write_tests, tmp_path
+):
+    write_tests(
+        SMOKE_OK,
+        exit_code=2,
+        collection_errors=[
+            CollectionError(nodeid="conversations/bad.yaml", message="turns: empty")
+        ],
+    )
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "exit code 2 (interrupted)" in reasons(decision)
+    assert "conversations/bad.yaml: turns: empty" in reasons(decision)
+
+
+def test_skipped_suites_are_no_data(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK)
+    decision = decide(
+        default_config, tmp_path / "evidence", skipped_suites={"smoke": "skipped by test"}
+    )
+    assert decision.decision == "BLOCK"
+    assert "not run: smoke (skipped by test)" in reasons(decision)
+
+
+def _config_with(default_config: Config, **check: object) -> Config:
+    data = default_config.model_dump()
+    data["policy"]["checks"]["tests_pass_rate"].update(check)
+    return Config.model_validate(data)
+
+
+def test_warn_level_failure_warns_but_promotes(default_config, write_tests, tmp_path):
+    config = _config_with(default_config, level="warn", threshold=0.99)
+    write_tests([*SMOKE_OK, *[("passed", "e2e")] * 10, ("failed", "e2e")])
+    decision = decide(config, tmp_path / "evidence")
+    assert verdicts(decision)["tests_pass_rate"] == "WARN"
+    assert decision.decision == "PROMOTE"
+
+
+def test_wilson_bound_fails_a_perfect_but_small_sample(default_config, write_tests, tmp_path):
+    config = _config_with(default_config, confidence=0.95)
+    write_tests(SMOKE_OK)  # 7 of 7: raw 100 %, Wilson 95 % lower bound 64.6 %
+    decision = decide(config, tmp_path / "evidence")
+    check = next(c for c in decision.checks if c.id == "tests_pass_rate")
+    assert check.verdict == "FAIL"
+    assert "Wilson lower bound 64.6 %" in check.reason
+
+
+def test_every_metric_has_a_measure():
+    """A check the policy names but nothing evaluates would be a silent hole."""
+    assert set(MEASURES) == set(typing.get_args(Metric))
+
+
+@given(
+    st.lists(st.sampled_from(["passed", "failed", "error", "skipped"]), max_size=40),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(min_value=0, max_value=10),
+)
+def test_pass_rate_verdict_matches_its_definition(outcomes, threshold, min_samples):
+    from releasegate.evidence.schema import TestResult, TestsData
+    from releasegate.gate.evaluate import _judge
+    from releasegate.gate.measure import Measurement, measure_tests
+
+    check = Check(metric="tests.pass_rate", op=">=", threshold=threshold, min_samples=min_samples)
+    tests = [TestResult(nodeid=f"t{i}", outcome=o, duration_s=0) for i, o in enumerate(outcomes)]
+
+    class File:  # the measure reads only .data and .path
+        data = TestsData.build(tests, (), len(tests), [], None, 0)
+        path = Path("x.json")
+
+    measured = measure_tests(check, [File()])  # type: ignore[list-item]
+    passed = outcomes.count("passed")
+    executed = passed + outcomes.count("failed") + outcomes.count("error")
+    if executed == 0:
+        assert not isinstance(measured, Measurement)
+        return
+    assert isinstance(measured, Measurement)
+    assert measured.samples == executed
+    result = _judge("c", check, measured)
+    assert (result.verdict == "PASS") == (passed / executed >= threshold)

@@ -1,0 +1,163 @@
+"""The pytest plugin, run in real inner pytest sessions: evidence it writes, targets it launches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasegate.evidence.io import EvidenceFile, read_file
+from releasegate.evidence.schema import TestsData
+
+SERVER = Path(__file__).resolve().parent.parent / "fixtures" / "tinyserver.py"
+
+TESTS = """
+import pytest
+
+@pytest.mark.smoke
+def test_ok():
+    pass
+
+@pytest.mark.smoke
+def test_broken():
+    assert 1 + 1 == 3, "arithmetic is off"
+
+@pytest.mark.e2e
+@pytest.mark.skip(reason="no browser here")
+def test_skipped():
+    pass
+
+@pytest.mark.e2e
+@pytest.mark.xfail(reason="known bug", strict=True)
+def test_known_bug():
+    assert False
+
+@pytest.fixture
+def broken_fixture():
+    raise RuntimeError("cannot set up")
+
+@pytest.mark.e2e
+def test_setup_error(broken_fixture):
+    pass
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, project_root: Path) -> pytest.Pytester:
+    """An inner project with the shipped config, its launch pointed at the tiny server."""
+    config = (project_root / "releasegate.toml").read_text()
+    config = config.replace(
+        'launch = "{python} -m taxbot --host {host} --port {port} --db {tmpdir}/taxbot.db"',
+        f'launch = "{{python}} {SERVER} --port {{port}}"',
+    )
+    assert str(SERVER) in config
+    pytester.makefile(".toml", releasegate=config)
+    (pytester.path / "conversations").mkdir()
+    (pytester.path / "conversations" / "policy.yaml").write_text(
+        (project_root / "conversations" / "policy.yaml").read_text()
+    )
+    return pytester
+
+
+def evidence(path: Path) -> tuple[EvidenceFile, TestsData]:
+    loaded = read_file(path)
+    assert isinstance(loaded, EvidenceFile), loaded
+    assert isinstance(loaded.data, TestsData)
+    return loaded, loaded.data
+
+
+def test_records_every_outcome_with_markers_and_reasons(project: pytest.Pytester):
+    project.makepyfile(test_mix=TESTS)
+    out = project.path / "out" / "tests.json"
+    result = project.runpytest_subprocess(
+        "--releasegate-evidence", str(out), "--releasegate-run-id", "R1",
+        "--releasegate-stage", "smoke",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1, failed=1, skipped=1, xfailed=1, errors=1)
+    envelope, data = evidence(out)
+    assert envelope.envelope.run_id == "R1"
+    assert envelope.envelope.stage == "smoke"
+    assert envelope.envelope.producer.tool == "pytest"
+    assert data.exit_code == 1
+    assert data.collected == 5
+    outcomes = {t.nodeid.split("::")[1]: t for t in data.tests}
+    assert {n: t.outcome for n, t in outcomes.items()} == {
+        "test_ok": "passed",
+        "test_broken": "failed",
+        "test_skipped": "skipped",
+        "test_known_bug": "xfailed",
+        "test_setup_error": "error",
+    }
+    assert "arithmetic is off" in (outcomes["test_broken"].message or "")
+    assert "cannot set up" in (outcomes["test_setup_error"].message or "")
+    assert "no browser here" in (outcomes["test_skipped"].message or "")
+    assert outcomes["test_ok"].markers == ["smoke"]
+    assert outcomes["test_setup_error"].markers == ["e2e"]
+    assert data.by_marker["smoke"]["passed"] == 1
+    assert data.by_marker["smoke"]["failed"] == 1
+    assert data.by_marker["e2e"]["error"] == 1
+    assert all(t.duration_s >= 0 for t in data.tests)
+
+
+def test_collection_error_is_recorded(project: pytest.Pytester):
+    project.makepyfile(test_bad="def test_x(:\n    pass\n")
+    out = project.path / "tests.json"
+    result = project.runpytest_subprocess("--releasegate-evidence", str(out))
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    _, data = evidence(out)
+    assert data.exit_code == 2
+    assert data.collection_errors[0].nodeid == "test_bad.py"
+    assert data.tests == []
+
+
+def test_nothing_collected_still_writes_evidence(project: pytest.Pytester):
+    out = project.path / "evidence"
+    result = project.runpytest_subprocess("--releasegate-evidence", str(out))
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    (written,) = out.glob("tests-*.json")
+    _, data = evidence(written)
+    assert data.exit_code == 5
+    assert data.collected == 0
+
+
+def test_launches_the_configured_target_for_tests_that_need_it(project: pytest.Pytester):
+    project.makepyfile(
+        test_live="""
+        def test_talks_to_target(http, base_url):
+            assert base_url.startswith("http://127.0.0.1:")
+            assert http.get("/anything").text == "ok"
+        """
+    )
+    out = project.path / "tests.json"
+    result = project.runpytest_subprocess("--releasegate-evidence", str(out))
+    result.assert_outcomes(passed=1)
+    envelope, _ = evidence(out)
+    assert envelope.envelope.target.base_url.startswith("http://127.0.0.1:")
+
+
+def test_tests_without_base_url_launch_nothing(project: pytest.Pytester):
+    config = project.path / "releasegate.toml"
+    config.write_text(config.read_text().replace(str(SERVER), "/nonexistent/server"))
+    project.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    project.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+def test_failed_launch_is_a_usage_error_with_the_reason(project: pytest.Pytester):
+    config = project.path / "releasegate.toml"
+    config.write_text(config.read_text().replace(str(SERVER), "/nonexistent/server"))
+    project.makepyfile(test_live="def test_x(base_url):\n    pass\n")
+    result = project.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*target exited with code 2 before answering HTTP*",
+            "*can't open file*/nonexistent/server*",
+        ]
+    )
+
+
+def test_evidence_without_a_config_fails_before_running(pytester: pytest.Pytester):
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = pytester.runpytest_subprocess("--releasegate-evidence", "out.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*releasegate.toml: no such config file*"])
