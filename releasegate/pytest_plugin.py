@@ -37,6 +37,7 @@ from releasegate.targetinfo import fetch_version
 
 _config_key = pytest.StashKey[Config]()
 MARKER_PROPERTY = "releasegate_suite"
+TARGET_PROPERTY = "releasegate_target"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--releasegate-config",
         metavar="FILE",
-        help=f"config file with the target and policy (default: {DEFAULT_CONFIG} in rootdir)",
+        help=f"config with the target and policy (default: the nearest {DEFAULT_CONFIG})",
     )
     group.addoption(
         "--releasegate-evidence",
@@ -57,14 +58,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _find_config(config: pytest.Config) -> Path:
+    """``--releasegate-config``, else the nearest releasegate.toml from where pytest was run
+    upwards (like pytest's own ini files), else the rootdir's."""
+    given = config.getoption("releasegate_config")
+    if given:
+        return Path(given)
+    start = config.invocation_params.dir
+    for folder in (start, *start.parents):
+        if (folder / DEFAULT_CONFIG).is_file():
+            return folder / DEFAULT_CONFIG
+    return config.rootpath / DEFAULT_CONFIG
+
+
 def releasegate_config_of(config: pytest.Config) -> Config:
     """The releasegate config for this pytest session, loaded once; errors are usage errors."""
     if _config_key not in config.stash:
-        path = config.getoption("releasegate_config") or config.rootpath / DEFAULT_CONFIG
         try:
-            config.stash[_config_key] = load_config(path)
+            config.stash[_config_key] = load_config(_find_config(config))
         except UserError as exc:
-            raise pytest.UsageError(f"releasegate: {exc}") from None
+            raise pytest.UsageError(f"releasegate: {exc} (or pass --releasegate-config)") from None
     return config.stash[_config_key]
 
 
@@ -104,12 +117,15 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> None:
-    """Tag each test with its suite markers; user_properties reach the report even under xdist."""
-    seen = {p[1] for p in item.user_properties if p[0] == MARKER_PROPERTY}
-    for mark in item.iter_markers():
-        if mark.name in SUITES and mark.name not in seen:
-            seen.add(mark.name)
-            item.user_properties.append((MARKER_PROPERTY, mark.name))
+    """Tag each test with its suite markers and target; user_properties reach the report even
+    from an xdist worker, whose target the controller cannot see otherwise."""
+    tagged = {key for key, _ in item.user_properties}
+    if MARKER_PROPERTY not in tagged:
+        suites = dict.fromkeys(m.name for m in item.iter_markers() if m.name in SUITES)
+        item.user_properties += [(MARKER_PROPERTY, suite) for suite in suites]
+    base_url = item.config.getoption("base_url", None)
+    if base_url and TARGET_PROPERTY not in tagged:
+        item.user_properties.append((TARGET_PROPERTY, base_url))
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -154,12 +170,21 @@ class EvidenceRecorder:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = len(session.items)
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        if self.base_url is None and self.config.getoption("base_url", None):
-            self.base_url = self.config.getoption("base_url")
-            self.version = fetch_version(self.base_url, releasegate_config_of(self.config).target)
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        """Under xdist the controller collects nothing itself; each worker reports its ids."""
+        self.collected = max(self.collected, len(ids))
+
+    def _note_target(self, report: pytest.TestReport) -> None:
+        """The first report names the target; ask it its version while it is still running."""
+        url = next((v for k, v in report.user_properties if k == TARGET_PROPERTY), None)
+        if url:
+            self.base_url = url
+            self.version = fetch_version(url, releasegate_config_of(self.config).target)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.base_url is None:
+            self._note_target(report)
         outcome = _outcome(report)
         previous = self.results.get(report.nodeid)
         if outcome is None:

@@ -135,6 +135,38 @@ def test_launches_the_configured_target_for_tests_that_need_it(project: pytest.P
     assert envelope.envelope.target.base_url.startswith("http://127.0.0.1:")
 
 
+def test_evidence_path_outside_the_project_finds_the_config(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+):
+    """An existing file given as an option value must not move pytest's rootdir away from the
+    project's releasegate.toml (the second run used to fail)."""
+    project.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    out = tmp_path_factory.mktemp("elsewhere") / "tests.json"
+    for _ in range(2):
+        project.runpytest_subprocess("--releasegate-evidence", str(out)).assert_outcomes(passed=1)
+    assert evidence(out)[1].counts["passed"] == 1
+
+
+def test_under_xdist_the_controller_records_every_worker(project: pytest.Pytester):
+    project.makepyfile(
+        test_live="""
+        import pytest
+
+        @pytest.mark.smoke
+        @pytest.mark.parametrize("n", range(4))
+        def test_talks_to_target(http, n):
+            assert http.get("/healthz").text == "ok"
+        """
+    )
+    out = project.path / "tests.json"
+    result = project.runpytest_subprocess("-n", "2", "--releasegate-evidence", str(out))
+    result.assert_outcomes(passed=4)
+    envelope, data = evidence(out)
+    assert data.collected == 4
+    assert data.by_marker["smoke"]["passed"] == 4
+    assert envelope.envelope.target.base_url.startswith("http://127.0.0.1:")
+
+
 def test_tests_without_base_url_launch_nothing(project: pytest.Pytester):
     config = project.path / "releasegate.toml"
     config.write_text(config.read_text().replace(str(SERVER), "/nonexistent/server"))
