@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from releasegate.config import Config, load_config
 from releasegate.evidence.io import write_evidence
@@ -18,6 +20,13 @@ from releasegate.evidence.schema import (
     TestsData,
     make_evidence,
 )
+
+# CI wants reproducible examples and no deadline flakes on a busy 2-core machine.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "20261122T100000Z-abc123"
