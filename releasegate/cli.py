@@ -6,6 +6,7 @@ User errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -59,7 +60,7 @@ def build_parser() -> Parser:
         "and decide, without running anything.",
     )
     evaluate_cmd.add_argument("folders", nargs="+", type=Path, metavar="DIR")
-    evaluate_cmd.add_argument("--stage", help="stage to decide (default: the evidence's stage)")
+    evaluate_cmd.add_argument("--stage", help="stage to decide (default: the config's default)")
     evaluate_cmd.add_argument("--run-id", help="run whose evidence counts (default: the newest)")
     evaluate_cmd.add_argument("--out", type=Path, help="also write decision files to this folder")
 
@@ -78,7 +79,8 @@ def _show(decision: Decision, config: Config, files: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    result = run(config, args.config, args.stage, args.base_url, args.reports)
+    # pytest runs in the config's folder: hand it absolute paths
+    result = run(config, args.config.resolve(), args.stage, args.base_url, args.reports.absolute())
     files = write_decision(result.decision, config, result.run_dir)
     return _show(result.decision, config, files)
 
@@ -88,9 +90,7 @@ def _evaluate(args: argparse.Namespace, config: Config) -> int:
     if missing:
         raise UserError(f"evaluate: no such folder: {', '.join(missing)}")
     evidence = read_folders(args.folders)
-    newest = max(evidence.files, key=lambda f: f.envelope.produced_at, default=None)
-    stage = args.stage or (newest.envelope.stage if newest else None)
-    stage, _ = config.stage(stage)
+    stage, _ = config.stage(args.stage)
     decision = evaluate(
         GateRequest(
             config=config,
@@ -109,11 +109,19 @@ def _terminate(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
+def _load(path: Path) -> Config:
+    if not path.exists():
+        raise UserError(
+            f"{path}: no such config file (pass --config FILE, or run where {DEFAULT_CONFIG} is)"
+        )
+    return load_config(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        config = load_config(args.config)
+        config = _load(args.config)
         return _run(args, config) if args.command == "run" else _evaluate(args, config)
     except UserError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)
@@ -121,6 +129,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still exit 2, never 1, which would read as a BLOCK
+        if os.environ.get("RELEASEGATE_DEBUG"):
+            raise
+        print(
+            f"releasegate: internal error: {type(exc).__name__}: {exc} "
+            "(a bug in releasegate; RELEASEGATE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ import json
 import shlex
 import string
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,33 +25,62 @@ from pydantic import (
 
 from releasegate.chat.jsonpath import compile_path
 from releasegate.errors import ConfigError
+from releasegate.urls import check_base_url
 from releasegate.validation import one_line
 
 DEFAULT_CONFIG = "releasegate.toml"
 SUITES = ("smoke", "e2e", "compliance", "a11y", "monitoring")
 Suite = Literal["smoke", "e2e", "compliance", "a11y", "monitoring"]
 Metric = Literal["tests.pass_rate", "tests.executed"]
-METRIC_KINDS: dict[str, str] = {"tests.pass_rate": "tests", "tests.executed": "tests"}
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never silently fall back to a default."""
+@dataclass(frozen=True)
+class MetricInfo:
+    kind: str  # the evidence kind it is computed from
+    rate: bool  # a fraction in [0, 1], shown as a percentage
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+METRICS: dict[str, MetricInfo] = {
+    "tests.pass_rate": MetricInfo("tests", rate=True),
+    "tests.executed": MetricInfo("tests", rate=False),
+}
+
+
+def _url_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError(f"must start with '/' (got {path!r})")
+    return path
+
+
+def _unique(items: list[str]) -> list[str]:
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    return items
+
+
+UrlPath = Annotated[str, AfterValidator(_url_path)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never silently fall back to a default. Types are
+    strict (``"0.9"`` or ``true`` is not a threshold) and NaN or infinity is never a number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ChatContract(Strict):
     """How to talk to the target's chat API: request field names, JSONPaths into the reply."""
 
-    path: str = "/api/chat"
+    path: UrlPath = "/api/chat"
     message_field: str = "message"
     session_field: str = "session_id"
     reply: str = "$.reply"
     session: str = "$.session_id"
     intent: str | None = "$.intent"
     handoff: str | None = "$.handoff"
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(10.0, gt=0, le=600)
     smoke_message: str = Field("When is my property tax due?", min_length=1)
 
     @field_validator("reply", "session", "intent", "handoff")
@@ -63,10 +94,10 @@ class ChatContract(Strict):
 class FeedbackContract(Strict):
     """Where ratings go; smoke posts one rating to prove the feedback loop works."""
 
-    path: str = "/api/feedback"
+    path: UrlPath = "/api/feedback"
     session_field: str = "session_id"
     rating_field: str = "rating"
-    rating: int = 5
+    rating: int = Field(5, ge=1)
 
 
 class TargetConfig(Strict):
@@ -76,13 +107,13 @@ class TargetConfig(Strict):
     launch: str | None = None
     base_url: str | None = None
     env: dict[str, str] = {}
-    startup_timeout_s: float = Field(30.0, gt=0)
-    health_path: str = "/healthz"
-    ready_path: str = "/readyz"
-    version_path: str = "/version"
+    startup_timeout_s: float = Field(30.0, gt=0, le=3600)
+    health_path: UrlPath = "/healthz"
+    ready_path: UrlPath = "/readyz"
+    version_path: UrlPath = "/version"
     version_field: str = "version"
-    metrics_path: str = "/metrics"
-    page_path: str = "/"
+    metrics_path: UrlPath = "/metrics"
+    page_path: UrlPath = "/"
     chat: ChatContract = ChatContract()
     feedback: FeedbackContract = FeedbackContract()
 
@@ -107,6 +138,11 @@ class TargetConfig(Strict):
             raise ValueError(f"cannot split the command into words: {exc}") from None
         return launch
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        return None if url is None else check_base_url(url)
+
 
 class Check(Strict):
     """One policy condition: a metric, a comparison, a level and the evidence it needs."""
@@ -124,25 +160,33 @@ class Check(Strict):
     @property
     def kind(self) -> str:
         """The evidence kind this check reads."""
-        return METRIC_KINDS[self.metric]
+        return METRICS[self.metric].kind
+
+    @property
+    def is_rate(self) -> bool:
+        return METRICS[self.metric].rate
+
+    @model_validator(mode="after")
+    def _rate_threshold(self) -> Check:
+        if self.is_rate and not 0 <= self.threshold <= 1:
+            raise ValueError(
+                f"threshold {self.threshold:g} for the rate {self.metric}: rates are fractions "
+                "between 0 and 1 (0.9 means 90 %)"
+            )
+        return self
 
 
 class Policy(Strict):
-    evidence_max_age_hours: float = Field(24.0, gt=0)
+    evidence_max_age_hours: float = Field(24.0, gt=0, le=24 * 366)
     checks: dict[str, Check] = Field(min_length=1)
-
-    def sha256(self) -> str:
-        """Fingerprint of the policy's meaning (not its formatting), recorded in every decision."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Stage(Strict):
     """A pipeline stage: which suites run and which policy checks decide."""
 
     description: str = ""
-    suites: list[Suite] = Field(min_length=1)
-    checks: list[str] = Field(min_length=1)
+    suites: Annotated[list[Suite], AfterValidator(_unique)] = Field(min_length=1)
+    checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
 
 
 class Config(Strict):
@@ -161,13 +205,28 @@ class Config(Strict):
                 f"default_stage: no stage '{self.default_stage}' (stages: {', '.join(self.stages)})"
             )
         for name, stage in self.stages.items():
-            for i, check in enumerate(stage.checks):
-                if check not in self.policy.checks:
+            for i, check_id in enumerate(stage.checks):
+                check = self.policy.checks.get(check_id)
+                if check is None:
                     raise ValueError(
-                        f"stages.{name}.checks[{i}]: no check '{check}' in policy.checks "
+                        f"stages.{name}.checks[{i}]: no check '{check_id}' in policy.checks "
                         f"(defined: {', '.join(self.policy.checks)})"
                     )
+                if check.suite and check.suite not in stage.suites:
+                    raise ValueError(
+                        f"stages.{name}.checks[{i}]: check '{check_id}' measures the "
+                        f"{check.suite} suite, which this stage does not run "
+                        f"(suites: {', '.join(stage.suites)})"
+                    )
         return self
+
+    def policy_sha256(self, stage: str) -> str:
+        """Fingerprint of what decides this stage (its suites, checks and the policy), by
+        meaning rather than formatting; recorded in every decision."""
+        decisive = {"policy": self.policy.model_dump(mode="json"), "stage": stage}
+        decisive["stage_definition"] = self.stages[stage].model_dump(mode="json")
+        canonical = json.dumps(decisive, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
     def root(self) -> Path:
@@ -191,9 +250,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such config file (pass --config FILE or create {DEFAULT_CONFIG})"
-        ) from None
+        raise ConfigError(f"{path}: no such config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:

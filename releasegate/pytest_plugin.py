@@ -9,6 +9,8 @@ tests starts nothing. Under pytest-xdist each worker launches its own target.
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +33,9 @@ from releasegate.evidence.schema import (
     TestsData,
     make_evidence,
 )
+from releasegate.http import target_client
 from releasegate.runid import new_run_id
-from releasegate.target import target_session
+from releasegate.target import normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
 
 _config_key = pytest.StashKey[Config]()
@@ -74,10 +77,15 @@ def _find_config(config: pytest.Config) -> Path:
 def releasegate_config_of(config: pytest.Config) -> Config:
     """The releasegate config for this pytest session, loaded once; errors are usage errors."""
     if _config_key not in config.stash:
+        path = _find_config(config)
+        if not path.exists():
+            raise pytest.UsageError(
+                f"releasegate: {path}: no such config file (pass --releasegate-config FILE)"
+            )
         try:
-            config.stash[_config_key] = load_config(_find_config(config))
+            config.stash[_config_key] = load_config(path)
         except UserError as exc:
-            raise pytest.UsageError(f"releasegate: {exc} (or pass --releasegate-config)") from None
+            raise pytest.UsageError(f"releasegate: {exc}") from None
     return config.stash[_config_key]
 
 
@@ -144,8 +152,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "ignore:Session-scoped fixtures defined as instance methods"
         ":pytest.PytestRemovedIn10Warning",
     )
+    base_url = config.getoption("base_url", None)
+    if base_url:
+        try:
+            config.option.base_url = normalize_base_url(base_url)
+        except UserError as exc:
+            raise pytest.UsageError(f"releasegate: {exc}") from None
     if config.getoption("releasegate_evidence") and not hasattr(config, "workerinput"):
-        releasegate_config_of(config)  # a bad or missing config fails now, not after the tests
         config.pluginmanager.register(EvidenceRecorder(config), "releasegate-evidence")
 
 
@@ -153,7 +166,15 @@ class EvidenceRecorder:
     """Collects every test's outcome and writes one ``tests`` evidence file at session end."""
 
     def __init__(self, config: pytest.Config) -> None:
+        """Check every input now, so a mistake fails before the tests rather than after."""
         self.config = config
+        rg_config = releasegate_config_of(config)
+        try:
+            self.stage, _ = rg_config.stage(config.getoption("releasegate_stage"))
+        except UserError as exc:
+            raise pytest.UsageError(f"releasegate: --releasegate-stage: {exc}") from None
+        self.run_id: str = config.getoption("releasegate_run_id") or new_run_id()
+        self.path = _evidence_path(Path(config.getoption("releasegate_evidence")), self.run_id)
         self.results: dict[str, TestResult] = {}
         self.collection_errors: list[CollectionError] = []
         self.collected = 0
@@ -206,8 +227,6 @@ class EvidenceRecorder:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config
-        rg_config = releasegate_config_of(config)
-        stage = config.getoption("releasegate_stage") or rg_config.default_stage
         data = TestsData.build(
             tests=list(self.results.values()),
             markers=SUITES,
@@ -218,8 +237,8 @@ class EvidenceRecorder:
         )
         evidence = make_evidence(
             kind="tests",
-            run_id=config.getoption("releasegate_run_id") or new_run_id(),
-            stage=stage,
+            run_id=self.run_id,
+            stage=self.stage,
             target=TargetRef(base_url=self.base_url or "unknown", version=self.version),
             producer=Producer(
                 tool="pytest", version=pytest.__version__ + f"+releasegate-{__version__}"
@@ -227,13 +246,37 @@ class EvidenceRecorder:
             data=data,
             produced_at=datetime.now(UTC),
         )
-        write_evidence(_evidence_path(Path(config.getoption("releasegate_evidence"))), evidence)
+        try:
+            write_evidence(self.path, evidence)
+        except OSError as exc:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(
+                    f"releasegate: cannot write evidence {self.path}: {exc}", red=True
+                )
 
 
-def _evidence_path(option: Path) -> Path:
-    if option.suffix == ".json":
-        return option
-    return option / f"tests-{new_run_id()}.json"
+def _evidence_path(option: Path, run_id: str) -> Path:
+    """A ``.json`` path is the file; anything else is a folder for a uniquely named file."""
+    path = option / f"tests-{run_id}-{secrets.token_hex(3)}.json"
+    if option.suffix.lower() == ".json":
+        path = option
+    if path.exists() and not path.is_file():
+        raise pytest.UsageError(f"releasegate: --releasegate-evidence: {path} is not a file")
+    if option.exists() and not option.is_dir() and option != path:
+        raise pytest.UsageError(
+            f"releasegate: --releasegate-evidence: {option} is neither a folder nor a .json file"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"releasegate: --releasegate-evidence: cannot create {path.parent}: {exc.strerror}"
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise pytest.UsageError(f"releasegate: --releasegate-evidence: {path.parent} is read-only")
+    return path
 
 
 def _outcome(report: pytest.TestReport) -> str | None:
@@ -270,8 +313,7 @@ def http(base_url: str | None, releasegate_config: Config) -> Iterator[httpx.Cli
     """An HTTP client for the target with timeouts; never follows redirects silently."""
     if not base_url:
         pytest.fail("no target: pass --base-url or configure target.launch in releasegate.toml")
-    timeout = releasegate_config.target.chat.timeout_s
-    with httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False) as client:
+    with target_client(base_url, releasegate_config.target.chat.timeout_s) as client:
         yield client
 
 

@@ -21,7 +21,7 @@ from releasegate.evidence.io import read_folders
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, evaluate
 from releasegate.runid import new_run_id
-from releasegate.target import target_session
+from releasegate.target import normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
 
 PYTEST_USAGE_ERRORS = {3: "internal error", 4: "usage error"}
@@ -50,7 +50,9 @@ def _say(message: str) -> None:
     print(f"releasegate: {message}", file=sys.stderr, flush=True)
 
 
-def _pytest(config: Config, config_path: Path, phase: Phase, run: RunContext) -> int:
+def _pytest(
+    config: Config, config_path: Path, phase: Phase, run: RunContext, evidence: Path
+) -> int:
     argv = [
         sys.executable,
         "-m",
@@ -63,7 +65,7 @@ def _pytest(config: Config, config_path: Path, phase: Phase, run: RunContext) ->
         "--releasegate-config",
         str(config_path),
         "--releasegate-evidence",
-        str(run.evidence_dir / f"tests-{phase.name}.json"),
+        str(evidence),
         "--releasegate-run-id",
         run.run_id,
         "--releasegate-stage",
@@ -89,7 +91,6 @@ class RunContext:
     run_id: str
     stage: str
     base_url: str
-    evidence_dir: Path
 
 
 def _point_latest(reports: Path, run_dir: Path) -> None:
@@ -110,7 +111,9 @@ def run(
     reports: Path,
 ) -> RunResult:
     stage_name, stage = config.stage(stage_name)
-    # Fail on bad inputs before launching anything.
+    # Fail on bad inputs before creating or launching anything.
+    if base_url:
+        base_url = normalize_base_url(base_url)
     load_policy(config.path(config.conversations_dir) / POLICY_FILE)
     run_id = new_run_id()
     run_dir = reports / run_id
@@ -118,7 +121,7 @@ def run(
     try:
         evidence_dir.mkdir(parents=True)
     except OSError as exc:
-        raise UserError(f"cannot create {evidence_dir}: {exc.strerror}") from None
+        raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
     skipped: dict[str, str] = {}
     with target_session(config.target, base_url, log_dir=run_dir) as target:
@@ -126,19 +129,24 @@ def run(
         if version is None:
             _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")
         info = TargetInfo(base_url=target.base_url, version=version)
-        context = RunContext(run_id, stage_name, target.base_url, evidence_dir)
+        context = RunContext(run_id, stage_name, target.base_url)
         smoke_blocked = False
         for phase in plan(stage.suites):
             if smoke_blocked:
                 skipped.update(dict.fromkeys(phase.suites, "skipped because smoke blocked"))
                 continue
-            _pytest(config, config_path, phase, context)
-            smoke_checks = [c for c in stage.checks if config.policy.checks[c].suite == "smoke"]
-            if phase.name == "smoke" and len(stage.suites) > 1 and smoke_checks:
+            evidence = evidence_dir / f"tests-{phase.name}.json"
+            code = _pytest(config, config_path, phase, context, evidence)
+            if not evidence.is_file():
+                why = f"pytest ended with exit code {code} and wrote no evidence"
+                skipped.update(dict.fromkeys(phase.suites, why))
+                smoke_blocked = phase.name == "smoke"
+            elif phase.name == "smoke" and len(stage.suites) > 1:
+                smoke_checks = [c for c in stage.checks if config.policy.checks[c].suite == "smoke"]
                 early = _decide(config, stage_name, evidence_dir, run_id, info, {}, smoke_checks)
                 smoke_blocked = early.decision == "BLOCK"
-                if smoke_blocked:
-                    _say("smoke blocked: the other suites are skipped")
+            if smoke_blocked and len(stage.suites) > 1:
+                _say("smoke blocked: the other suites are skipped")
     decision = _decide(config, stage_name, evidence_dir, run_id, info, skipped, None)
     with contextlib.suppress(OSError):
         _point_latest(reports, run_dir)

@@ -19,12 +19,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from releasegate.config import TargetConfig
 from releasegate.errors import TargetError, UserError
+from releasegate.urls import check_base_url
 
 LOOPBACK = "127.0.0.1"
 TAIL_LINES = 20
@@ -34,15 +34,14 @@ TAIL_LINES = 20
 class RunningTarget:
     base_url: str
     launched: bool
-    log_path: Path | None = None
 
 
 def normalize_base_url(url: str, source: str = "--base-url") -> str:
     """Validate a user-given base URL; an unusable one is a usage error, not a failed test."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UserError(f"{source}: '{url}' is not an http(s) URL like http://127.0.0.1:8000")
-    return url.rstrip("/")
+    try:
+        return check_base_url(url)
+    except ValueError as exc:
+        raise UserError(f"{source}: {exc}") from None
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -60,11 +59,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def _tail(path: Path, lines: int = TAIL_LINES) -> str:
+    """The reason's continuation: the target's last output lines, indented under it."""
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(errors="replace").rstrip()
     except OSError:
-        return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+        text = ""
+    if not text:
+        return " (it printed nothing)"
+    return "; its last output:\n" + "\n".join(f"  | {line}" for line in text.splitlines()[-lines:])
 
 
 def _stop(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
@@ -90,16 +92,14 @@ def _wait_until_answering(
             code = process.poll()
             if code is not None:
                 raise TargetError(
-                    f"target exited with code {code} before answering HTTP; "
-                    f"last output:\n{_tail(log_path)}"
+                    f"target exited with code {code} before answering HTTP{_tail(log_path)}"
                 )
             with contextlib.suppress(httpx.TransportError):
                 client.get(url)
                 return
             if time.monotonic() > deadline:
                 raise TargetError(
-                    f"target did not answer {url} within {timeout_s:g} s; "
-                    f"last output:\n{_tail(log_path)}"
+                    f"target did not answer {url} within {timeout_s:g} s{_tail(log_path)}"
                 )
             time.sleep(0.05)
 
@@ -114,7 +114,8 @@ def target_session(
     """Yield the target to test: the given URL, the configured one, or a freshly launched one."""
     if base_url or target.base_url:
         source = "--base-url" if base_url else "target.base_url"
-        yield RunningTarget(normalize_base_url(base_url or target.base_url or "", source), False)
+        url = normalize_base_url(base_url or target.base_url or "", source)
+        yield RunningTarget(url, launched=False)
         return
     if not target.launch:
         raise UserError(
@@ -157,4 +158,4 @@ def target_session(
                 f"after {time.monotonic() - started:.1f} s",
                 file=sys.stderr,
             )
-        yield RunningTarget(base, True, log_path)
+        yield RunningTarget(base, launched=True)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 
 def key_path(loc: Sequence[int | str]) -> str:
@@ -59,7 +60,7 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]
     return []
 
 
-def _describe(model: type[BaseModel], error: Any) -> str:
+def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
     loc = error["loc"]
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc)

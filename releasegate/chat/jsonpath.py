@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Any
 
 from jsonpath_ng import JSONPath
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as _parse
 
 MISSING = object()
@@ -17,7 +16,7 @@ def compile_path(expression: str) -> JSONPath:
     """Parse once; a bad expression raises ValueError with the expression in the message."""
     try:
         return _parse(expression)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+    except Exception as exc:  # jsonpath-ng raises lexer, parser and plain errors alike
         raise ValueError(f"invalid JSONPath {expression!r}: {exc}") from None
 
 

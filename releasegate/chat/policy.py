@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from releasegate.chat.disclaimers import Disclaimer, DisclaimerRegistry
 from releasegate.errors import UserError
@@ -23,6 +23,15 @@ class DisclaimerEntry(BaseModel):
 class ConversationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disclaimers: list[DisclaimerEntry] = Field(min_length=1)
+
+    @field_validator("disclaimers")
+    @classmethod
+    def _unique_ids(cls, entries: list[DisclaimerEntry]) -> list[DisclaimerEntry]:
+        ids = [entry.id for entry in entries]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"disclaimer id listed more than once: {', '.join(repeated)}")
+        return entries
 
     def disclaimer_registry(self) -> DisclaimerRegistry:
         return DisclaimerRegistry([Disclaimer(d.id, d.text) for d in self.disclaimers])

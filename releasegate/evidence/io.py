@@ -24,6 +24,7 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=2, ensure_ascii=False)
             out.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; CI artifact uploaders must read it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -39,7 +40,7 @@ class EvidenceFile:
     path: Path
     sha256: str
     envelope: Evidence
-    data: BaseModel | dict[str, Any]
+    data: BaseModel | dict[str, Any]  # the kind's model, or the raw dict of a kind we don't model
 
     @property
     def kind(self) -> str:
@@ -80,6 +81,8 @@ def read_file(path: Path) -> EvidenceFile | Problem:
         payload = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return Problem(path, None, f"not valid JSON (truncated?): {exc}")
+    except RecursionError:
+        return Problem(path, None, "not usable JSON: nested too deeply")
     kind = payload.get("kind") if isinstance(payload, dict) else None
     kind = kind if isinstance(kind, str) and kind else None
     try:
@@ -97,19 +100,33 @@ def read_file(path: Path) -> EvidenceFile | Problem:
     return EvidenceFile(path, digest, envelope, data)
 
 
-def evidence_folder(folder: Path) -> Path:
-    """A run folder holds its evidence in ``evidence/``; accept either the run or that folder."""
-    nested = folder / "evidence"
-    return nested if nested.is_dir() else folder
+def _is_decision(path: Path) -> bool:
+    """Decisions may sit beside evidence (a run folder, an ``evaluate --out`` folder)."""
+    if path.name != "decision.json":
+        return False
+    try:
+        return json.loads(path.read_bytes()).get("schema") == "releasegate.decision/v1"
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return False
+
+
+def json_files(folder: Path) -> list[Path]:
+    """Every regular ``*.json`` file below the folder, parallel jobs' subfolders included."""
+    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".json" and p.is_file())
+    return sorted(p for p in found if not _is_decision(p))
 
 
 def read_folders(folders: list[Path]) -> EvidenceSet:
-    found = EvidenceSet(folders=[evidence_folder(f) for f in folders])
-    for folder in found.folders:
-        for path in sorted(folder.glob("*.json")):
-            result = read_file(path)
-            if isinstance(result, Problem):
-                found.problems.append(result)
-            else:
-                found.files.append(result)
+    """Read each file once, however often it is named (a folder twice, a run folder and its
+    evidence folder, a copied file): evidence counted twice would inflate every sample."""
+    found = EvidenceSet(folders=list(dict.fromkeys(f.resolve() for f in folders)))
+    paths = dict.fromkeys(p.resolve() for folder in found.folders for p in json_files(folder))
+    seen: set[str] = set()
+    for path in paths:
+        result = read_file(path)
+        if isinstance(result, Problem):
+            found.problems.append(result)
+        elif result.sha256 not in seen:
+            seen.add(result.sha256)
+            found.files.append(result)
     return found

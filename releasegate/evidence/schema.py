@@ -63,7 +63,7 @@ def count_outcomes(tests: list[TestResult]) -> dict[str, int]:
 
 
 class TestsData(Model):
-    """``kind: tests``: one pytest session (or an imported JUnit report).
+    """``kind: tests``: one pytest session.
 
     The counts are redundant with ``tests`` on purpose: a reader recomputes them, so a file that
     was cut short or edited by hand is caught instead of trusted.
@@ -72,7 +72,7 @@ class TestsData(Model):
     __test__ = False  # not a pytest test class
 
     selection: str | None = None
-    exit_code: int | None = None
+    exit_code: int
     collected: int = Field(ge=0)
     counts: dict[str, int]
     by_marker: dict[str, dict[str, int]]
@@ -86,6 +86,15 @@ class TestsData(Model):
         for marker, counts in self.by_marker.items():
             if counts != count_outcomes([t for t in self.tests if marker in t.markers]):
                 raise ValueError(f"by_marker.{marker} does not match the listed tests")
+        nodeids = [t.nodeid for t in self.tests]
+        if len(set(nodeids)) != len(nodeids):
+            repeated = next(n for n in nodeids if nodeids.count(n) > 1)
+            raise ValueError(f"test {repeated!r} is listed more than once")
+        failing = self.counts["failed"] + self.counts["error"]
+        if self.exit_code == 0 and failing:
+            raise ValueError(f"exit_code 0 (all passed) but {failing} tests failed")
+        if self.exit_code == 1 and not failing:
+            raise ValueError("exit_code 1 (tests failed) but no failing test is listed")
         return self
 
     @classmethod
@@ -96,7 +105,7 @@ class TestsData(Model):
         collected: int,
         collection_errors: list[CollectionError],
         selection: str | None,
-        exit_code: int | None,
+        exit_code: int,
     ) -> TestsData:
         return cls(
             selection=selection,

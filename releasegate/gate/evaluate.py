@@ -10,6 +10,7 @@ from pathlib import Path
 
 from releasegate.config import Check, Config
 from releasegate.evidence.io import EvidenceFile, EvidenceSet, Problem
+from releasegate.evidence.schema import Evidence
 from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo
 from releasegate.gate.measure import MEASURES, Measurement, NoData
 from releasegate.gate.stats import wilson_lower_bound
@@ -21,11 +22,11 @@ OPERATORS = {
     "<": operator.lt,
     "==": operator.eq,
 }
-RATE_METRICS = {"tests.pass_rate"}
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def format_value(check: Check, value: float) -> str:
-    return f"{value * 100:.1f} %" if check.metric in RATE_METRICS else f"{value:g}"
+    return f"{value * 100:.1f} %" if check.is_rate else f"{value:g}"
 
 
 def format_threshold(check: Check) -> str:
@@ -54,30 +55,45 @@ def _display_path(path: Path) -> str:
     )
 
 
-def _partition(request: GateRequest) -> tuple[list[EvidenceFile], list[Problem], str | None]:
-    """Split evidence into this run's and stale files (other run, stage, target or too old)."""
-    files = sorted(request.evidence.files, key=lambda f: f.envelope.produced_at)
-    run_id = request.run_id or (files[-1].envelope.run_id if files else None)
-    version = request.target.version if request.target else None
-    if request.target is None and files:
-        version = files[-1].envelope.target.version
+def newest(files: list[EvidenceFile], now: datetime) -> EvidenceFile | None:
+    """The most recent evidence not dated in the future (a future date proves nothing)."""
+    dated = [f for f in files if f.envelope.produced_at <= now + CLOCK_SKEW]
+    return max(dated, key=lambda f: f.envelope.produced_at, default=None)
+
+
+def _staleness(
+    env: Evidence, request: GateRequest, run_id: str | None, version: str | None
+) -> str | None:
     max_age = timedelta(hours=request.config.policy.evidence_max_age_hours)
+    if env.produced_at > request.now + CLOCK_SKEW:
+        return f"stale: dated {env.produced_at.isoformat()}, in the future"
+    if env.run_id != run_id:
+        return f"stale: from run {env.run_id}, not run {run_id}"
+    if env.stage != request.stage:
+        return f"stale: produced for stage '{env.stage}', not '{request.stage}'"
+    if version and env.target.version and env.target.version != version:
+        return f"stale: target version {env.target.version}, not {version}"
+    if request.now - env.produced_at > max_age:
+        return f"stale: produced at {env.produced_at.isoformat()}, older than {max_age}"
+    return None
+
+
+def _partition(request: GateRequest) -> tuple[list[EvidenceFile], list[Problem], str | None]:
+    """Split evidence into this run's and stale files (other run, stage, target, too old or
+    dated in the future)."""
+    latest = newest(request.evidence.files, request.now)
+    run_id = request.run_id or (latest.envelope.run_id if latest else None)
+    version = request.target.version if request.target else None
+    if request.target is None and latest:
+        version = latest.envelope.target.version
     current: list[EvidenceFile] = []
     stale: list[Problem] = []
-    for f in files:
-        env = f.envelope
-        if env.run_id != run_id:
-            reason = f"stale: from run {env.run_id}, not run {run_id}"
-        elif env.stage != request.stage:
-            reason = f"stale: produced for stage '{env.stage}', not '{request.stage}'"
-        elif version and env.target.version and env.target.version != version:
-            reason = f"stale: target version {env.target.version}, not {version}"
-        elif request.now - env.produced_at > max_age:
-            reason = f"stale: produced at {env.produced_at.isoformat()}, older than {max_age}"
-        else:
+    for f in sorted(request.evidence.files, key=lambda f: f.envelope.produced_at):
+        reason = _staleness(f.envelope, request, run_id, version)
+        if reason is None:
             current.append(f)
-            continue
-        stale.append(Problem(f.path, f.kind, reason))
+        else:
+            stale.append(Problem(f.path, f.kind, reason))
     return current, stale, run_id
 
 
@@ -143,7 +159,7 @@ def _evaluate_check(
     if not mine:
         where = ", ".join(_display_path(p) for p in request.evidence.folders) or "no folder"
         return _no_data(check_id, check, f"no '{check.kind}' evidence in {where}")
-    measured = MEASURES[check.metric](check, mine)
+    measured = MEASURES[check.metric](check, mine, suites)
     if isinstance(measured, NoData):
         return _no_data(check_id, check, measured.reason)
     if measured.samples < check.min_samples:
@@ -169,17 +185,16 @@ def evaluate(request: GateRequest) -> Decision:
     ]
     target = request.target
     if target is None:
-        newest = current[-1].envelope.target if current else None
+        seen = current[-1].envelope.target if current else None
         target = TargetInfo(
-            base_url=newest.base_url if newest else None,
-            version=newest.version if newest else None,
+            base_url=seen.base_url if seen else None, version=seen.version if seen else None
         )
     return Decision(
         decision="BLOCK" if any(r.blocks for r in results) else "PROMOTE",
         stage=request.stage,
         run_id=run_id,
         target=target,
-        policy_sha256=config.policy.sha256(),
+        policy_sha256=config.policy_sha256(request.stage),
         checks=results,
         evidence=[
             EvidenceRef(file=_display_path(f.path), sha256=f.sha256, kind=f.kind) for f in current

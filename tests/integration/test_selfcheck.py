@@ -97,8 +97,43 @@ def test_target_that_cannot_start_is_an_infrastructure_error(tmp_path):
     result = releasegate("run", "--stage", "smoke", "--reports", tmp_path, faults="explode")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "target exited with code 2 before answering HTTP" in result.stderr
+    assert "target exited with code 2 before answering HTTP; its last output:" in result.stderr
     assert "unknown fault 'explode'" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One healthy smoke run, started from another folder with a relative --config."""
+    reports = tmp_path_factory.mktemp("reports")
+    config = os.path.relpath(ROOT / "releasegate.toml", reports)
+    result = releasegate(
+        "run", "--stage", "smoke", "--config", config, "--reports", ".", cwd=reports
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return only_run(reports)
+
+
+def test_evaluate_decides_the_default_stage_unless_told(smoke_run):
+    default = releasegate("evaluate", smoke_run)
+    assert default.returncode == 1
+    assert "produced for stage 'smoke', not 'staging'" in default.stdout
+    told = releasegate("evaluate", smoke_run, "--stage", "smoke")
+    assert told.returncode == 0, told.stdout + told.stderr
+
+
+def test_evaluate_to_an_unwritable_folder_is_exit_2(smoke_run):
+    result = releasegate("evaluate", smoke_run, "--stage", "smoke", "--out", "/proc/releasegate")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("releasegate: error: cannot write the decision to /proc/releasegate")
+
+
+def test_bad_base_url_is_exit_2_before_anything_runs(tmp_path):
+    result = releasegate("run", "--base-url", "http://[::1", "--reports", tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "--base-url: 'http://[::1' is not a valid URL" in line
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_empty_evidence_folder_blocks_with_no_data(tmp_path):

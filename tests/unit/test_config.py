@@ -35,7 +35,7 @@ def test_default_config_is_valid(default_config):
     assert name == "staging"
     assert stage.checks
     assert default_config.target.launch
-    assert len(default_config.policy.sha256()) == 64
+    assert len(default_config.policy_sha256("staging")) == 64
 
 
 def test_misspelt_key_suggests_the_right_one(project_root, tmp_path):
@@ -120,3 +120,49 @@ def test_unknown_stage_lists_stages(default_config):
 def test_relative_paths_resolve_against_the_config_folder(project_root, tmp_path):
     config = load_config(with_edit(project_root, tmp_path, "", ""))
     assert config.path(config.suites_dir) == (tmp_path / "suites").resolve()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("threshold = 0.90", "threshold = 90", "rates are fractions between 0 and 1"),
+        ("threshold = 0.90", 'threshold = "0.9"', "threshold: input should be a valid number"),
+        ("threshold = 0.90", "threshold = true", "threshold: input should be a valid number"),
+        ("threshold = 0.90", "threshold = nan", "threshold: input should be a finite number"),
+        ("evidence_max_age_hours = 24", "evidence_max_age_hours = inf", "finite number"),
+        ('health_path = "/healthz"', 'health_path = "healthz"', "must start with '/'"),
+        ('launch = "', 'base_url = "http://[::1"\nlaunch = "', "target.base_url"),
+        (
+            'checks = ["smoke_pass_rate", "smoke_min_tests"]',
+            'checks = ["smoke_pass_rate", "smoke_pass_rate"]',
+            "stages.smoke.checks: listed more than once: smoke_pass_rate",
+        ),
+        (
+            'suites = ["smoke"]\nchecks = ["smoke_pass_rate"',
+            'suites = ["smoke", "smoke"]\nchecks = ["smoke_pass_rate"',
+            "stages.smoke.suites: listed more than once: smoke",
+        ),
+    ],
+)
+def test_values_that_cannot_mean_what_they_say(project_root, tmp_path, old, new, expected):
+    assert expected in error_of(with_edit(project_root, tmp_path, old, new))
+
+
+def test_check_on_a_suite_the_stage_does_not_run(project_root, tmp_path):
+    path = with_edit(
+        project_root,
+        tmp_path,
+        'suites = ["smoke"]\nchecks = ["smoke_pass_rate"',
+        'suites = ["e2e"]\nchecks = ["smoke_pass_rate"',
+    )
+    assert "check 'smoke_pass_rate' measures the smoke suite, which this stage does not run" in (
+        error_of(path)
+    )
+
+
+def test_policy_fingerprint_covers_the_stage(default_config):
+    data = default_config.model_dump()
+    data["stages"]["staging"]["checks"].remove("min_tests")
+    changed = type(default_config).model_validate(data)
+    assert changed.policy_sha256("staging") != default_config.policy_sha256("staging")
+    assert changed.policy_sha256("smoke") == default_config.policy_sha256("smoke")

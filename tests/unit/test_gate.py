@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from releasegate.config import Check, Config, Metric
 from releasegate.evidence.io import read_folders
-from releasegate.evidence.schema import CollectionError
+from releasegate.evidence.schema import CollectionError, TestResult, TestsData
 from releasegate.gate.decision import Decision
-from releasegate.gate.evaluate import GateRequest, evaluate
-from releasegate.gate.measure import MEASURES
+from releasegate.gate.evaluate import GateRequest, _judge, evaluate
+from releasegate.gate.measure import MEASURES, Measurement, measure_tests
 
 RUN_ID = "20261122T100000Z-abc123"
 SMOKE_OK = [("passed", "smoke")] * 7
@@ -170,7 +170,7 @@ def test_only_skipped_tests_is_no_data(default_config, write_tests, tmp_path):
     write_tests([("skipped", "smoke")] * 9)
     decision = decide(default_config, tmp_path / "evidence")
     assert decision.decision == "BLOCK"
-    assert "0 tests executed" in reasons(decision)
+    assert "0 smoke tests executed" in reasons(decision)
 
 
 def test_fewer_samples_than_required_is_no_data(default_config, write_tests, tmp_path):
@@ -216,6 +216,7 @@ def _config_with(default_config: Config, **check: object) -> Config:
 
 def test_warn_level_failure_warns_but_promotes(default_config, write_tests, tmp_path):
     config = _config_with(default_config, level="warn", threshold=0.99)
+    config = _staging_with(config, ["smoke", "e2e"])
     write_tests([*SMOKE_OK, *[("passed", "e2e")] * 10, ("failed", "e2e")])
     decision = decide(config, tmp_path / "evidence")
     assert verdicts(decision)["tests_pass_rate"] == "WARN"
@@ -242,18 +243,18 @@ def test_every_metric_has_a_measure():
     st.integers(min_value=0, max_value=10),
 )
 def test_pass_rate_verdict_matches_its_definition(outcomes, threshold, min_samples):
-    from releasegate.evidence.schema import TestResult, TestsData
-    from releasegate.gate.evaluate import _judge
-    from releasegate.gate.measure import Measurement, measure_tests
-
     check = Check(metric="tests.pass_rate", op=">=", threshold=threshold, min_samples=min_samples)
-    tests = [TestResult(nodeid=f"t{i}", outcome=o, duration_s=0) for i, o in enumerate(outcomes)]
+    tests = [
+        TestResult(nodeid=f"t{i}", outcome=o, duration_s=0, markers=["smoke"])
+        for i, o in enumerate(outcomes)
+    ]
+    exit_code = 1 if {"failed", "error"} & set(outcomes) else 0
 
     class File:  # the measure reads only .data and .path
-        data = TestsData.build(tests, (), len(tests), [], None, 0)
+        data = TestsData.build(tests, (), len(tests), [], None, exit_code)
         path = Path("x.json")
 
-    measured = measure_tests(check, [File()])  # type: ignore[list-item]
+    measured = measure_tests(check, [File()], ["smoke"])  # type: ignore[list-item]
     passed = outcomes.count("passed")
     executed = passed + outcomes.count("failed") + outcomes.count("error")
     if executed == 0:
@@ -263,3 +264,126 @@ def test_pass_rate_verdict_matches_its_definition(outcomes, threshold, min_sampl
     assert measured.samples == executed
     result = _judge("c", check, measured)
     assert (result.verdict == "PASS") == (passed / executed >= threshold)
+
+
+def _staging_with(default_config: Config, suites: list[str]) -> Config:
+    data = default_config.model_dump()
+    data["stages"]["staging"]["suites"] = suites
+    return Config.model_validate(data)
+
+
+def test_a_stage_suite_that_ran_no_test_is_no_data(default_config, write_tests, tmp_path):
+    """Smoke alone must not carry a stage that also lists e2e and compliance."""
+    config = _staging_with(default_config, ["smoke", "e2e", "compliance"])
+    write_tests(SMOKE_OK)
+    decision = decide(config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    overall = next(c for c in decision.checks if c.id == "tests_pass_rate")
+    assert overall.verdict == "NO_DATA"
+    assert "0 e2e or compliance tests executed" in overall.reason
+    assert verdicts(decision)["smoke_pass_rate"] == "PASS"
+
+
+def test_tests_outside_the_stage_suites_do_not_dilute_failures(
+    default_config, write_tests, tmp_path
+):
+    write_tests([*[("passed", "smoke")] * 4, ("failed", "smoke"), *[("passed", "other")] * 30])
+    decision = decide(default_config, tmp_path / "evidence")
+    overall = next(c for c in decision.checks if c.id == "tests_pass_rate")
+    assert overall.samples == 5
+    assert overall.verdict == "FAIL"
+
+
+def test_the_same_evidence_named_twice_counts_once(default_config, write_tests, tmp_path):
+    write_tests([("passed", "smoke")] * 3)
+    folder = tmp_path / "evidence"
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "tests.json").write_bytes((folder / "tests.json").read_bytes())
+    evidence = read_folders([folder, folder, tmp_path, tmp_path / "copy"])
+    assert len(evidence.files) == 1
+    decision = evaluate(
+        GateRequest(
+            config=default_config, stage="staging", evidence=evidence, now=datetime.now(UTC)
+        )
+    )
+    min_tests = next(c for c in decision.checks if c.id == "min_tests")
+    assert (min_tests.verdict, min_tests.observed) == ("FAIL", 3)
+
+
+def test_a_test_reported_by_two_jobs_counts_once_with_the_worst_outcome(
+    default_config, write_tests, tmp_path
+):
+    write_tests(SMOKE_OK, name="job1.json")
+    write_tests([*SMOKE_OK[:6], ("failed", "smoke")], name="job2.json")
+    decision = decide(default_config, tmp_path / "evidence")
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert smoke.samples == 7
+    assert smoke.verdict == "FAIL"
+
+
+def test_a_test_listed_twice_in_one_file_is_rejected(default_config, write_tests, tmp_path):
+    path = write_tests(SMOKE_OK)
+    payload = json.loads(path.read_text())
+    payload["data"]["tests"][1]["nodeid"] = payload["data"]["tests"][0]["nodeid"]
+    path.write_text(json.dumps(payload))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "is listed more than once" in reasons(decision)
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "outcomes", "expected"),
+    [
+        (1, SMOKE_OK, "exit_code 1 (tests failed) but no failing test is listed"),
+        (0, [*SMOKE_OK, ("failed", "smoke")], "exit_code 0 (all passed) but 1 tests failed"),
+    ],
+)
+def test_exit_code_contradicting_the_outcomes_is_rejected(
+    default_config, write_tests, tmp_path, exit_code, outcomes, expected
+):
+    path = write_tests(outcomes)
+    payload = json.loads(path.read_text())
+    payload["data"]["exit_code"] = exit_code
+    path.write_text(json.dumps(payload))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert expected in reasons(decision)
+
+
+def test_a_session_that_stopped_early_is_no_data(default_config, write_tests, tmp_path):
+    path = write_tests(SMOKE_OK)
+    payload = json.loads(path.read_text())
+    payload["data"]["collected"] = 50
+    path.write_text(json.dumps(payload))
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "only 7 of 50 collected tests reported" in reasons(decision)
+
+
+def test_evidence_dated_in_the_future_is_stale(default_config, write_tests, tmp_path):
+    write_tests(SMOKE_OK)
+    write_tests(
+        SMOKE_OK, name="future.json", run_id="OLD", produced_at=datetime(2099, 1, 1, tzinfo=UTC)
+    )
+    decision = decide(default_config, tmp_path / "evidence")
+    assert decision.run_id == RUN_ID  # the future file does not get to pick the run
+    assert decision.decision == "BLOCK"
+    assert "in the future" in reasons(decision)
+
+
+def test_job_subfolders_are_read_and_decisions_beside_evidence_ignored(
+    default_config, write_tests, tmp_path
+):
+    write_tests(SMOKE_OK, folder=tmp_path / "jobs" / "a")
+    write_tests([("failed", "smoke")], name="b.JSON", folder=tmp_path / "jobs" / "b")
+    (tmp_path / "jobs" / "decision.json").write_text('{"schema": "releasegate.decision/v1"}')
+    decision = decide(default_config, tmp_path / "jobs")
+    assert [Path(e.file).name for e in decision.evidence] == ["tests.json", "b.JSON"]
+    assert verdicts(decision)["smoke_pass_rate"] == "FAIL"
+
+
+def test_absurdly_nested_json_is_unusable_not_a_crash(default_config, tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    decision = decide(default_config, tmp_path)
+    assert decision.decision == "BLOCK"
+    assert "deep.json" in reasons(decision)

@@ -193,3 +193,38 @@ def test_evidence_without_a_config_fails_before_running(pytester: pytest.Pyteste
     result = pytester.runpytest_subprocess("--releasegate-evidence", "out.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*releasegate.toml: no such config file*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--base-url", "localhost:8000"], "*--base-url: 'localhost:8000' is not an http(s) URL*"),
+        (
+            ["--releasegate-evidence", "out.json", "--releasegate-stage", "prod"],
+            "*--releasegate-stage: unknown stage 'prod' (stages: smoke, staging)*",
+        ),
+        (
+            ["--releasegate-evidence", "/proc/releasegate/tests.json"],
+            "*--releasegate-evidence: cannot create /proc/releasegate*",
+        ),
+    ],
+)
+def test_bad_options_fail_before_any_test_runs(project: pytest.Pytester, args, expected):
+    project.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = project.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([expected])
+    result.stdout.no_fnmatch_line("*1 passed*")
+
+
+def test_unreachable_target_fails_tests_with_one_clear_line(project: pytest.Pytester):
+    project.makepyfile(
+        test_live="""
+        def test_health(http):
+            http.get("/healthz")
+        """
+    )
+    result = project.runpytest_subprocess("--base-url", "http://127.0.0.1:9", "--tb=short")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*TargetUnreachable: GET http://127.0.0.1:9/healthz: *refused*"])
+    result.stdout.no_fnmatch_line("*httpcore*")

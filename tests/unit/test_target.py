@@ -62,9 +62,9 @@ def test_target_that_exits_reports_code_and_output():
         target_session(tiny("--exit 3"), announce=False),
     ):
         pass
-    message = str(info.value)
-    assert "exited with code 3 before answering HTTP" in message
-    assert "fatal: database is locked" in message
+    first, *output = str(info.value).splitlines()
+    assert first == "target exited with code 3 before answering HTTP; its last output:"
+    assert output == ["  | tinyserver starting", "  | fatal: database is locked"]
 
 
 def test_target_that_never_answers_times_out_and_is_killed(tmp_path):
