@@ -59,7 +59,7 @@ def describe(name: str, samples: list[float]) -> str:
     median = statistics.median(samples)
     spread = (max(samples) - min(samples)) / median * 100
     return (
-        f"{name:<40} median {median:6.3f} s  min {min(samples):6.3f}  max {max(samples):6.3f}"
+        f"{name:<44} median {median:6.3f} s  min {min(samples):6.3f}  max {max(samples):6.3f}"
         f"  spread {spread:3.0f} %  (n={len(samples)})"
     )
 
