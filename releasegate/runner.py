@@ -125,6 +125,8 @@ def run(
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
     skipped: dict[str, str] = {}
     with target_session(config.target, base_url, log_dir=run_dir) as target:
+        if not target.launched:
+            _say(f"testing the deployment at {target.base_url} (nothing launched)")
         version = fetch_version(target.base_url, config.target)
         if version is None:
             _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasegate.config import Check, Config, Metric
+from releasegate.config import METRICS, Check, Config, Metric
 from releasegate.evidence.io import read_folders
 from releasegate.evidence.schema import CollectionError, TestResult, TestsData
 from releasegate.gate.decision import Decision
@@ -234,7 +234,7 @@ def test_wilson_bound_fails_a_perfect_but_small_sample(default_config, write_tes
 
 def test_every_metric_has_a_measure():
     """A check the policy names but nothing evaluates would be a silent hole."""
-    assert set(MEASURES) == set(typing.get_args(Metric))
+    assert set(MEASURES) == set(METRICS) == set(typing.get_args(Metric))
 
 
 @given(
