@@ -79,8 +79,7 @@ def _show(decision: Decision, config: Config, files: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    # pytest runs in the config's folder: hand it absolute paths
-    result = run(config, args.config.resolve(), args.stage, args.base_url, args.reports.absolute())
+    result = run(config, args.config, args.stage, args.base_url, args.reports)
     files = write_decision(result.decision, config, result.run_dir)
     return _show(result.decision, config, files)
 

@@ -62,10 +62,11 @@ def _pytest(
         " or ".join(phase.suites),
         "--base-url",
         run.base_url,
+        # pytest runs in the config's folder: hand it absolute paths
         "--releasegate-config",
-        str(config_path),
+        str(config_path.resolve()),
         "--releasegate-evidence",
-        str(evidence),
+        str(evidence.absolute()),
         "--releasegate-run-id",
         run.run_id,
         "--releasegate-stage",
