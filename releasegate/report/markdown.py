@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from releasegate.config import Config
 from releasegate.gate.decision import Decision
 from releasegate.gate.evaluate import format_threshold, format_value
@@ -11,7 +13,9 @@ ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⛔"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """Table-safe: reasons quote target output, which may hold markup or pipes."""
+    escaped = html.escape(text, quote=False).replace("|", "\\|")
+    return escaped.replace("\n", "<br>")
 
 
 def render_markdown(decision: Decision, config: Config) -> str:

@@ -80,3 +80,10 @@ def test_junit_has_one_testcase_per_check(blocked):
     assert suite.get("failures") == "2"
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
     assert failed == {"tests_pass_rate", "smoke_pass_rate"}
+
+
+def test_markdown_cells_escape_markup_and_pipes(blocked, default_config):
+    check = blocked.checks[0].model_copy(update={"reason": "saw <form> | and\nmore"})
+    decision = blocked.model_copy(update={"checks": [check]})
+    text = render_markdown(decision, default_config)
+    assert "saw &lt;form&gt; \\| and<br>more" in text
