@@ -36,8 +36,8 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(
         prog="releasegate",
-        description="Release gate for chatbot web products: run suites and load against a "
-        "target, weigh the evidence against a policy, decide PROMOTE or BLOCK.",
+        description="Release gate for chatbot web products: run test suites against a target, "
+        "weigh the evidence against a policy, decide PROMOTE or BLOCK.",
         epilog="Exit codes: 0 PROMOTE, 1 BLOCK, 2 usage, configuration or infrastructure error.",
     )
     parser.add_argument("--version", action="version", version=f"releasegate {__version__}")
@@ -49,24 +49,40 @@ def build_parser() -> Parser:
         description="Launch the configured target (or use --base-url), run the stage's suites, "
         "write evidence and the decision under REPORTS/<run-id>/, and exit 0 (PROMOTE) or 1.",
     )
-    run_cmd.add_argument("--stage", help="stage from the config (default: its default_stage)")
-    run_cmd.add_argument("--base-url", help="test this deployment instead of launching the target")
-    run_cmd.add_argument("--reports", default="reports", type=Path, help="reports folder")
+    run_cmd.add_argument(
+        "--stage", metavar="NAME", help="stage from the config (default: its default_stage)"
+    )
+    run_cmd.add_argument(
+        "--base-url", metavar="URL", help="test this deployment instead of launching the target"
+    )
+    run_cmd.add_argument(
+        "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
+    )
 
     evaluate_cmd = commands.add_parser(
         "evaluate",
         help="decide from evidence already collected (e.g. by parallel CI jobs)",
-        description="Merge the evidence in the given folders (run folders or evidence folders) "
-        "and decide, without running anything.",
+        description="Merge the evidence in the given folders (every *.json below them) and "
+        "decide, without running anything.",
     )
     evaluate_cmd.add_argument("folders", nargs="+", type=Path, metavar="DIR")
-    evaluate_cmd.add_argument("--stage", help="stage to decide (default: the config's default)")
-    evaluate_cmd.add_argument("--run-id", help="run whose evidence counts (default: the newest)")
-    evaluate_cmd.add_argument("--out", type=Path, help="also write decision files to this folder")
+    evaluate_cmd.add_argument(
+        "--stage", metavar="NAME", help="stage to decide (default: the config's default_stage)"
+    )
+    evaluate_cmd.add_argument(
+        "--run-id", metavar="ID", help="run whose evidence counts (default: the newest)"
+    )
+    evaluate_cmd.add_argument(
+        "--out", metavar="DIR", type=Path, help="also write the decision files to this folder"
+    )
 
     for sub in (run_cmd, evaluate_cmd):
         sub.add_argument(
-            "--config", default=DEFAULT_CONFIG, type=Path, help=f"default: {DEFAULT_CONFIG}"
+            "--config",
+            metavar="FILE",
+            default=DEFAULT_CONFIG,
+            type=Path,
+            help=f"default: {DEFAULT_CONFIG}",
         )
     return parser
 
