@@ -47,7 +47,7 @@ def build_parser() -> Parser:
         "run",
         help="run a stage's suites against the target and decide",
         description="Launch the configured target (or use --base-url), run the stage's suites, "
-        "write evidence and the decision under REPORTS/<run-id>/, and exit 0 (PROMOTE) or 1.",
+        "write evidence and the decision under DIR/<run-id>/, and exit 0 (PROMOTE) or 1.",
     )
     run_cmd.add_argument(
         "--stage", metavar="NAME", help="stage from the config (default: its default_stage)"
