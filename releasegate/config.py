@@ -26,7 +26,7 @@ from pydantic import (
 from releasegate.chat.jsonpath import compile_path
 from releasegate.errors import ConfigError
 from releasegate.urls import check_base_url
-from releasegate.validation import one_line
+from releasegate.validation import one_line, repeated
 
 DEFAULT_CONFIG = "releasegate.toml"
 SUITES = ("smoke", "e2e", "compliance", "a11y", "monitoring")
@@ -54,9 +54,8 @@ def _url_path(path: str) -> str:
 
 
 def _unique(items: list[str]) -> list[str]:
-    repeated = sorted({item for item in items if items.count(item) > 1})
-    if repeated:
-        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    if twice := repeated(items):
+        raise ValueError(f"listed more than once: {', '.join(twice)}")
     return items
 
 

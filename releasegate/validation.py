@@ -9,11 +9,17 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+
+
+def repeated(items: list[str]) -> list[str]:
+    """The items listed more than once, sorted: for the 'listed more than once' errors."""
+    return sorted(item for item, count in Counter(items).items() if count > 1)
 
 
 def key_path(loc: Sequence[int | str]) -> str:

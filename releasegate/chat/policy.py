@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from releasegate.chat.disclaimers import Disclaimer, DisclaimerRegistry
 from releasegate.errors import UserError
-from releasegate.validation import one_line
+from releasegate.validation import one_line, repeated
 
 POLICY_FILE = "policy.yaml"
 
@@ -27,10 +27,8 @@ class ConversationPolicy(BaseModel):
     @field_validator("disclaimers")
     @classmethod
     def _unique_ids(cls, entries: list[DisclaimerEntry]) -> list[DisclaimerEntry]:
-        ids = [entry.id for entry in entries]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"disclaimer id listed more than once: {', '.join(repeated)}")
+        if twice := repeated([entry.id for entry in entries]):
+            raise ValueError(f"disclaimer id listed more than once: {', '.join(twice)}")
         return entries
 
     def disclaimer_registry(self) -> DisclaimerRegistry:

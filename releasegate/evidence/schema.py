@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from releasegate.validation import repeated
+
 SCHEMA = "releasegate.evidence/v1"
 Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
 OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -86,10 +88,8 @@ class TestsData(Model):
         for marker, counts in self.by_marker.items():
             if counts != count_outcomes([t for t in self.tests if marker in t.markers]):
                 raise ValueError(f"by_marker.{marker} does not match the listed tests")
-        nodeids = [t.nodeid for t in self.tests]
-        if len(set(nodeids)) != len(nodeids):
-            repeated = next(n for n in nodeids if nodeids.count(n) > 1)
-            raise ValueError(f"test {repeated!r} is listed more than once")
+        if twice := repeated([t.nodeid for t in self.tests]):
+            raise ValueError(f"test {twice[0]!r} is listed more than once")
         failing = self.counts["failed"] + self.counts["error"]
         if self.exit_code == 0 and failing:
             raise ValueError(f"exit_code 0 (all passed) but {failing} tests failed")
