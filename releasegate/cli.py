@@ -1,4 +1,5 @@
-"""``releasegate run | evaluate``: exit 0 PROMOTE, 1 BLOCK, 2 usage/config/infrastructure error.
+"""``releasegate run | evaluate | show``: exit 0 PROMOTE, 1 BLOCK, 2 usage, configuration or
+infrastructure error.
 
 User errors are one line on stderr, never a traceback.
 """
@@ -12,17 +13,16 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from releasegate import __version__
-from releasegate.config import DEFAULT_CONFIG, Config, load_config
 from releasegate.errors import UserError
-from releasegate.evidence.io import read_folders
 from releasegate.gate.decision import Decision
-from releasegate.gate.evaluate import GateRequest, evaluate
+from releasegate.layout import DEFAULT_CONFIG
 from releasegate.report import console
-from releasegate.report.files import write_decision
-from releasegate.runner import run
+
+if TYPE_CHECKING:
+    from releasegate.config import Config
 
 EXIT_PROMOTE, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
 
@@ -76,6 +76,16 @@ def build_parser() -> Parser:
         "--out", metavar="DIR", type=Path, help="also write the decision files to this folder"
     )
 
+    show_cmd = commands.add_parser(
+        "show",
+        help="render a decision.json (no config needed)",
+        description="Render a decision written by run or evaluate, e.g. one downloaded from CI.",
+    )
+    show_cmd.add_argument("file", type=Path, metavar="FILE", help="a decision.json")
+    show_cmd.add_argument(
+        "--markdown", action="store_true", help="render Markdown (as decision.md) instead"
+    )
+
     for sub in (run_cmd, evaluate_cmd):
         sub.add_argument(
             "--config",
@@ -87,36 +97,58 @@ def build_parser() -> Parser:
     return parser
 
 
-def _show(decision: Decision, config: Config, files: list[Path]) -> int:
-    print(console.render(decision, config, color=console.use_color(sys.stdout)))
-    if files:
-        print("reports: " + " · ".join(str(f) for f in files))
+def _verdict(decision: Decision) -> int:
     return EXIT_PROMOTE if decision.decision == "PROMOTE" else EXIT_BLOCK
 
 
-def _run(args: argparse.Namespace, config: Config) -> int:
-    result = run(config, args.config, args.stage, args.base_url, args.reports)
-    files = write_decision(result.decision, config, result.run_dir)
-    return _show(result.decision, config, files)
+def _print(decision: Decision, files: list[Path]) -> int:
+    print(console.render(decision, color=console.use_color(sys.stdout)))
+    if files:
+        print("reports: " + " · ".join(str(f) for f in files))
+    return _verdict(decision)
 
 
-def _evaluate(args: argparse.Namespace, config: Config) -> int:
+def _run(args: argparse.Namespace) -> int:
+    from releasegate.report.files import write_decision
+    from releasegate.runner import run
+
+    result = run(_load(args.config), args.config, args.stage, args.base_url, args.reports)
+    return _print(result.decision, write_decision(result.decision, result.run_dir))
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from releasegate.evidence.io import read_folders
+    from releasegate.gate.evaluate import GateRequest, evaluate
+    from releasegate.report.files import write_decision
+
+    config = _load(args.config)
     missing = [str(f) for f in args.folders if not f.is_dir()]
     if missing:
         raise UserError(f"evaluate: no such folder: {', '.join(missing)}")
-    evidence = read_folders(args.folders)
     stage, _ = config.stage(args.stage)
     decision = evaluate(
         GateRequest(
             config=config,
             stage=stage,
-            evidence=evidence,
+            evidence=read_folders(args.folders),
             now=datetime.now(UTC),
             run_id=args.run_id,
+            home=args.out or Path.cwd(),
         )
     )
-    files = write_decision(decision, config, args.out) if args.out else []
-    return _show(decision, config, files)
+    return _print(decision, write_decision(decision, args.out) if args.out else [])
+
+
+def _show_file(args: argparse.Namespace) -> int:
+    """Render a decision as it was decided; the exit code repeats its verdict."""
+    from releasegate.report.files import read_decision
+    from releasegate.report.markdown import render_markdown
+
+    decision = read_decision(args.file)
+    if args.markdown:
+        print(render_markdown(decision), end="")
+        return _verdict(decision)
+    return _print(decision, [])
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:
@@ -125,6 +157,8 @@ def _terminate(signum: int, frame: object) -> NoReturn:
 
 
 def _load(path: Path) -> Config:
+    from releasegate.config import load_config
+
     if not path.exists():
         raise UserError(
             f"{path}: no such config file (pass --config FILE, or run where {DEFAULT_CONFIG} is)"
@@ -135,9 +169,9 @@ def _load(path: Path) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file}
     try:
-        config = _load(args.config)
-        return _run(args, config) if args.command == "run" else _evaluate(args, config)
+        return commands[args.command](args)
     except UserError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

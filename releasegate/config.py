@@ -8,14 +8,11 @@ import json
 import shlex
 import string
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -25,26 +22,14 @@ from pydantic import (
 
 from releasegate.chat.jsonpath import compile_path
 from releasegate.errors import ConfigError
+from releasegate.evidence import registry
+from releasegate.evidence.registry import Metric
+from releasegate.layout import DEFAULT_CONFIG, Suite
+from releasegate.model import Strict
 from releasegate.urls import check_base_url
 from releasegate.validation import one_line, repeated
 
-DEFAULT_CONFIG = "releasegate.toml"
-SUITES = ("smoke", "e2e", "compliance", "a11y", "monitoring")
-Suite = Literal["smoke", "e2e", "compliance", "a11y", "monitoring"]
-Metric = Literal["tests.pass_rate", "tests.executed"]
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    kind: str  # the evidence kind it is computed from
-    rate: bool  # a fraction in [0, 1], shown as a percentage
-
-
-METRICS: dict[str, MetricInfo] = {
-    "tests.pass_rate": MetricInfo("tests", rate=True),
-    "tests.executed": MetricInfo("tests", rate=False),
-}
 
 
 def _url_path(path: str) -> str:
@@ -60,13 +45,6 @@ def _unique(items: list[str]) -> list[str]:
 
 
 UrlPath = Annotated[str, AfterValidator(_url_path)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never silently fall back to a default. Types are
-    strict (``"0.9"`` or ``true`` is not a threshold) and NaN or infinity is never a number."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ChatContract(Strict):
@@ -146,32 +124,66 @@ class TargetConfig(Strict):
 class Check(Strict):
     """One policy condition: a metric, a comparison, a level and the evidence it needs."""
 
-    metric: Metric
+    metric: str
     op: Literal[">=", ">", "<=", "<", "=="]
     threshold: float
-    suite: Suite | None = None
+    select: dict[str, str] = {}
     level: Literal["block", "warn"] = "block"
     min_samples: int = Field(1, ge=0)
     confidence: float | None = Field(None, gt=0, lt=1)
     description: str = ""
     requirement: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and "suite" in data:
+            raise ValueError(
+                f"'suite' is now a selector: write select = {{suite = {json.dumps(data['suite'])}}}"
+            )
+        return data
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if name not in registry.metrics():
+            raise ValueError(registry.unknown("metric", name, list(registry.metrics())))
+        return name
+
+    @property
+    def info(self) -> Metric:
+        """The metric's declaration: its kind, unit, measure and selectors."""
+        return registry.metrics()[self.metric]
+
     @property
     def kind(self) -> str:
         """The evidence kind this check reads."""
-        return METRICS[self.metric].kind
+        return self.info.kind
 
     @property
     def is_rate(self) -> bool:
-        return METRICS[self.metric].rate
+        return self.info.unit == "ratio"
 
     @model_validator(mode="after")
-    def _rate_threshold(self) -> Check:
+    def _valid(self) -> Check:
         if self.is_rate and not 0 <= self.threshold <= 1:
             raise ValueError(
                 f"threshold {self.threshold:g} for the rate {self.metric}: rates are fractions "
                 "between 0 and 1 (0.9 means 90 %)"
             )
+        for key, value in self.select.items():
+            selector = self.info.selector(key)
+            if selector is None:
+                known = [s.name for s in self.info.selectors]
+                raise ValueError(
+                    f"select: {registry.unknown('selector', key, known)} for {self.metric}"
+                )
+            if selector.values is not None and value not in selector.values:
+                raise ValueError(
+                    f"select.{key}: {registry.unknown(key, value, list(selector.values))}"
+                )
+            if not value.strip():
+                raise ValueError(f"select.{key}: must not be empty")
         return self
 
 
@@ -211,10 +223,11 @@ class Config(Strict):
                         f"stages.{name}.checks[{i}]: no check '{check_id}' in policy.checks "
                         f"(defined: {', '.join(self.policy.checks)})"
                     )
-                if check.suite and check.suite not in stage.suites:
+                suite = check.select.get("suite")
+                if suite and suite not in stage.suites:
                     raise ValueError(
                         f"stages.{name}.checks[{i}]: check '{check_id}' measures the "
-                        f"{check.suite} suite, which this stage does not run "
+                        f"{suite} suite, which this stage does not run "
                         f"(suites: {', '.join(stage.suites)})"
                     )
         return self

@@ -1,7 +1,9 @@
-"""``releasegate run``: launch the target, run the stage's suites, gather evidence, decide.
+"""``releasegate run``: launch the target, run the stage's phases, gather evidence, decide.
 
-Smoke runs first and fails fast: when its checks block, the other suites are not run and their
-checks report NO_DATA ("not run: smoke blocked"), so the decision leads with the smoke reason.
+A stage is a list of phases; each knows its name, what it covers (suites, evidence kinds) and
+how it runs. Pytest sessions are one implementation; load will be another. Smoke runs first and
+fails fast: when its checks block, later phases are skipped and their checks report NO_DATA
+("not run: functional (skipped because smoke blocked)"), so the decision leads with smoke.
 """
 
 from __future__ import annotations
@@ -13,24 +15,98 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
+
+import pytest
 
 from releasegate.chat.policy import POLICY_FILE, load_policy
-from releasegate.config import Config
+from releasegate.config import Config, Stage
 from releasegate.errors import UserError
 from releasegate.evidence.io import read_folders
+from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
-from releasegate.gate.evaluate import GateRequest, evaluate
+from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
 from releasegate.runid import new_run_id
 from releasegate.target import normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
 
-PYTEST_USAGE_ERRORS = {3: "internal error", 4: "usage error"}
+# pytest could not run at all: a problem of the setup, not a verdict on the target.
+PYTEST_CANNOT_RUN = {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
 
 
 @dataclass(frozen=True)
-class Phase:
+class RunContext:
+    config: Config
+    config_path: Path
+    run_id: str
+    stage: str
+    base_url: str
+    evidence_dir: Path
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    wrote_evidence: bool
+    note: str  # how it ended, in words, for a reason when it wrote nothing
+
+
+class Phase(Protocol):
+    """One step of a stage that produces evidence."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suites(self) -> tuple[str, ...]: ...
+
+    @property
+    def fail_fast(self) -> bool:
+        """When this phase's own checks block, the later phases are skipped."""
+        ...
+
+    def run(self, context: RunContext) -> PhaseResult: ...
+
+
+@dataclass(frozen=True)
+class PytestPhase:
+    """A pytest session over the stage's suites with the given markers, in a subprocess."""
+
     name: str
-    suites: list[str]
+    suites: tuple[str, ...]
+    fail_fast: bool = False
+
+    def argv(self, context: RunContext, evidence: Path) -> list[str]:
+        config = context.config
+        return [
+            sys.executable, "-m", "pytest", str(config.path(config.suites_dir)),
+            "-m", " or ".join(self.suites),
+            "--base-url", context.base_url,
+            # pytest runs in the config's folder: hand it absolute paths
+            "--releasegate-config", str(context.config_path.resolve()),
+            "--releasegate-evidence", str(evidence.absolute()),
+            "--releasegate-run-id", context.run_id,
+            "--releasegate-stage", context.stage,
+            "-p", "no:cacheprovider", "-q", "--tb=short",
+        ]  # fmt: skip
+
+    def run(self, context: RunContext) -> PhaseResult:
+        evidence = context.evidence_dir / self.name
+        _say(f"running {self.name} suites: pytest -m '{' or '.join(self.suites)}'")
+        completed = subprocess.run(
+            self.argv(context, evidence),
+            cwd=context.config.root,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        code = completed.returncode
+        if code in PYTEST_CANNOT_RUN:
+            raise UserError(
+                f"pytest could not run the {self.name} suites ({EXIT_MEANINGS[code]}, exit "
+                f"{code}); its message is above"
+            )
+        wrote = any(evidence.glob("tests-*.json"))
+        meaning = EXIT_MEANINGS.get(code, "not a pytest exit code")
+        return PhaseResult(wrote, f"pytest ended with exit code {code} ({meaning})")
 
 
 @dataclass(frozen=True)
@@ -39,59 +115,19 @@ class RunResult:
     run_dir: Path
 
 
-def plan(suites: list[str]) -> list[Phase]:
+def plan(stage: Stage) -> list[Phase]:
     """Smoke alone first (it gates the rest), then every other suite in one pytest session."""
-    rest = [s for s in suites if s != "smoke"]
-    phases = [Phase("smoke", ["smoke"])] if "smoke" in suites else []
-    return phases + ([Phase("functional", rest)] if rest else [])
+    rest = tuple(s for s in stage.suites if s != "smoke")
+    phases: list[Phase] = []
+    if "smoke" in stage.suites:
+        phases.append(PytestPhase("smoke", ("smoke",), fail_fast=bool(rest)))
+    if rest:
+        phases.append(PytestPhase("functional", rest))
+    return phases
 
 
 def _say(message: str) -> None:
     print(f"releasegate: {message}", file=sys.stderr, flush=True)
-
-
-def _pytest(
-    config: Config, config_path: Path, phase: Phase, run: RunContext, evidence: Path
-) -> int:
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(config.path(config.suites_dir)),
-        "-m",
-        " or ".join(phase.suites),
-        "--base-url",
-        run.base_url,
-        # pytest runs in the config's folder: hand it absolute paths
-        "--releasegate-config",
-        str(config_path.resolve()),
-        "--releasegate-evidence",
-        str(evidence.absolute()),
-        "--releasegate-run-id",
-        run.run_id,
-        "--releasegate-stage",
-        run.stage,
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--tb=short",
-    ]
-    _say(f"running {phase.name} suites: pytest -m '{' or '.join(phase.suites)}'")
-    completed = subprocess.run(argv, cwd=config.root, stdin=subprocess.DEVNULL, check=False)
-    if completed.returncode in PYTEST_USAGE_ERRORS:
-        meaning = PYTEST_USAGE_ERRORS[completed.returncode]
-        raise UserError(
-            f"pytest could not run the {phase.name} suites ({meaning}, exit "
-            f"{completed.returncode}); its message is above"
-        )
-    return completed.returncode
-
-
-@dataclass(frozen=True)
-class RunContext:
-    run_id: str
-    stage: str
-    base_url: str
 
 
 def _point_latest(reports: Path, run_dir: Path) -> None:
@@ -102,6 +138,11 @@ def _point_latest(reports: Path, run_dir: Path) -> None:
         tmp.unlink()
     tmp.symlink_to(run_dir.name, target_is_directory=True)
     os.replace(tmp, link)
+
+
+def _phase_checks(config: Config, stage: Stage, phase: Phase) -> list[str]:
+    """The stage's checks that this phase alone decides (those selecting one of its suites)."""
+    return [c for c in stage.checks if config.policy.checks[c].select.get("suite") in phase.suites]
 
 
 def run(
@@ -124,33 +165,36 @@ def run(
     except OSError as exc:
         raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
-    skipped: dict[str, str] = {}
+    skipped: dict[str, SkippedPhase] = {}
     with target_session(config.target, base_url, log_dir=run_dir) as target:
         if not target.launched:
             _say(f"testing the deployment at {target.base_url} (nothing launched)")
         version = fetch_version(target.base_url, config.target)
         if version is None:
             _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")
-        info = TargetInfo(base_url=target.base_url, version=version)
-        context = RunContext(run_id, stage_name, target.base_url)
-        smoke_blocked = False
-        for phase in plan(stage.suites):
-            if smoke_blocked:
-                skipped.update(dict.fromkeys(phase.suites, "skipped because smoke blocked"))
+        info = TargetInfo(base_url=target.base_url, version=version, name=config.target.name)
+        context = RunContext(config, config_path, run_id, stage_name, target.base_url, evidence_dir)
+        blocked_by: str | None = None
+        for phase in plan(stage):
+            if blocked_by:
+                skipped[phase.name] = SkippedPhase(
+                    f"skipped because {blocked_by} blocked", phase.suites
+                )
                 continue
-            evidence = evidence_dir / f"tests-{phase.name}.json"
-            code = _pytest(config, config_path, phase, context, evidence)
-            if not evidence.is_file():
-                why = f"pytest ended with exit code {code} and wrote no evidence"
-                skipped.update(dict.fromkeys(phase.suites, why))
-                smoke_blocked = phase.name == "smoke"
-            elif phase.name == "smoke" and len(stage.suites) > 1:
-                smoke_checks = [c for c in stage.checks if config.policy.checks[c].suite == "smoke"]
-                early = _decide(config, stage_name, evidence_dir, run_id, info, {}, smoke_checks)
-                smoke_blocked = early.decision == "BLOCK"
-            if smoke_blocked and len(stage.suites) > 1:
-                _say("smoke blocked: the other suites are skipped")
-    decision = _decide(config, stage_name, evidence_dir, run_id, info, skipped, None)
+            result = phase.run(context)
+            if not result.wrote_evidence:
+                skipped[phase.name] = SkippedPhase(
+                    f"{result.note} and wrote no evidence", phase.suites
+                )
+            if phase.fail_fast:
+                early = _decide(
+                    config, stage_name, run_dir, run_id, info, skipped,
+                    _phase_checks(config, stage, phase),
+                )  # fmt: skip
+                if early.decision == "BLOCK":
+                    blocked_by = phase.name
+                    _say(f"{phase.name} blocked: the later phases are skipped")
+    decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None)
     with contextlib.suppress(OSError):
         _point_latest(reports, run_dir)
     return RunResult(decision, run_dir)
@@ -159,21 +203,22 @@ def run(
 def _decide(
     config: Config,
     stage: str,
-    evidence_dir: Path,
+    run_dir: Path,
     run_id: str,
     target: TargetInfo,
-    skipped: dict[str, str],
+    skipped: dict[str, SkippedPhase],
     checks: list[str] | None,
 ) -> Decision:
     return evaluate(
         GateRequest(
             config=config,
             stage=stage,
-            evidence=read_folders([evidence_dir]),
+            evidence=read_folders([run_dir / "evidence"]),
             now=datetime.now(UTC),
             run_id=run_id,
             target=target,
-            skipped_suites=skipped,
+            skipped=skipped,
             checks=checks,
+            home=run_dir,
         )
     )

@@ -93,7 +93,11 @@ def describe_errors(model: type[BaseModel], exc: ValidationError) -> list[str]:
     ]
 
 
-def one_line(source: str, model: type[BaseModel], exc: ValidationError) -> str:
-    """All errors of one file joined into the single line the CLI prints."""
+def one_line(
+    source: str, model: type[BaseModel], exc: ValidationError, limit: int | None = None
+) -> str:
+    """The errors of one file (the first ``limit`` of them) joined into one line."""
     problems = describe_errors(model, exc)
-    return f"{source}: " + "; ".join(problems)
+    more = len(problems) - limit if limit is not None and len(problems) > limit else 0
+    shown = "; ".join(problems[:limit]) + (f" (and {more} more)" if more else "")
+    return f"{source}: {shown}"

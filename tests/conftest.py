@@ -11,14 +11,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from releasegate.config import Config, load_config
+from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
 from releasegate.evidence.io import write_evidence
-from releasegate.evidence.schema import (
+from releasegate.evidence.kinds.tests import (
     CollectionError,
-    Producer,
-    TargetRef,
+    DeselectedTest,
     TestResult,
     TestsData,
-    make_evidence,
 )
 
 # CI wants reproducible examples and no deadline flakes on a busy 2-core machine.
@@ -58,6 +57,8 @@ def write_tests(tmp_path: Path) -> WriteTests:
         produced_at: datetime | None = None,
         exit_code: int | None = None,
         collection_errors: list[CollectionError] | None = None,
+        deselected: list[tuple[str, str]] | None = None,
+        keyword: str | None = None,
     ) -> Path:
         tests = [
             TestResult(
@@ -73,19 +74,22 @@ def write_tests(tmp_path: Path) -> WriteTests:
             exit_code = 1 if any(o in ("failed", "error") for o, _ in outcomes) else 0
         data = TestsData.build(
             tests=tests,
-            markers=("smoke", "e2e", "compliance", "a11y", "monitoring"),
             collected=len(tests),
+            exit_code=exit_code,
             collection_errors=collection_errors or [],
             selection="smoke",
-            exit_code=exit_code,
+            keyword=keyword,
+            deselected=[
+                DeselectedTest(nodeid=nodeid, markers=[marker])
+                for nodeid, marker in deselected or []
+            ],
         )
         evidence = make_evidence(
-            kind="tests",
+            data,
             run_id=run_id,
             stage=stage,
             target=TargetRef(base_url="http://127.0.0.1:9", version=version),
             producer=Producer(tool="pytest", version="test"),
-            data=data,
             produced_at=produced_at or datetime.now(UTC),
         )
         path = (folder or tmp_path / "evidence") / name

@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from releasegate.evidence.schema import DATA_MODELS, Evidence
+from releasegate.evidence import registry
+from releasegate.evidence.envelope import Evidence
+from releasegate.evidence.registry import KindData
 from releasegate.validation import describe_errors
 
 
@@ -40,7 +42,7 @@ class EvidenceFile:
     path: Path
     sha256: str
     envelope: Evidence
-    data: BaseModel | dict[str, Any]  # the kind's model, or the raw dict of a kind we don't model
+    data: KindData | dict[str, Any]  # the kind's model, or the raw dict of a kind we don't know
 
     @property
     def kind(self) -> str:
@@ -83,15 +85,16 @@ def read_file(path: Path) -> EvidenceFile | Problem:
         return Problem(path, None, f"not valid JSON (truncated?): {exc}")
     except RecursionError:
         return Problem(path, None, "not usable JSON: nested too deeply")
-    kind = payload.get("kind") if isinstance(payload, dict) else None
-    kind = kind if isinstance(kind, str) and kind else None
+    named = payload.get("kind") if isinstance(payload, dict) else None
+    named = named if isinstance(named, str) and named else None
     try:
         envelope = Evidence.model_validate(payload)
     except ValidationError as exc:
-        return Problem(path, kind, f"not releasegate evidence: {_first_errors(Evidence, exc)}")
-    model = DATA_MODELS.get(envelope.kind)
-    if model is None:
+        return Problem(path, named, f"not releasegate evidence: {_first_errors(Evidence, exc)}")
+    kind = registry.kind(envelope.kind)
+    if kind is None:  # e.g. from a newer releasegate: no check of ours can read it
         return EvidenceFile(path, digest, envelope, envelope.data)
+    model = kind.data_model
     try:
         data = model.model_validate(envelope.data)
     except ValidationError as exc:

@@ -1,20 +1,21 @@
-"""The decision format (``releasegate.decision/v1``) shared by every renderer."""
+"""The decision format (``releasegate.decision/v1``) shared by every renderer.
+
+A decision carries everything a renderer needs (units, descriptions, formatted values), so a
+``decision.json`` read back from disk renders the same with no config at hand."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from releasegate.model import Strict
 
 DECISION_SCHEMA = "releasegate.decision/v1"
 Verdict = Literal["PASS", "WARN", "FAIL", "NO_DATA"]
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class CheckResult(Model):
+class CheckResult(Strict):
     id: str
     level: Literal["block", "warn"]
     verdict: Verdict
@@ -23,24 +24,43 @@ class CheckResult(Model):
     baseline: float | None = None
     samples: int
     reason: str
+    # Additive fields, for rendering without the config (older decisions lack them).
+    metric: str | None = None
+    select: dict[str, str] = {}
+    unit: str | None = None
+    description: str = ""
+    requirement: str | None = None
+    observed_text: str | None = None
+    threshold_text: str | None = None
 
     @property
     def blocks(self) -> bool:
         return self.level == "block" and self.verdict in ("FAIL", "NO_DATA")
 
+    @property
+    def shown_observed(self) -> str:
+        if self.observed is None:
+            return "-"
+        return self.observed_text or f"{self.observed:g}"
 
-class TargetInfo(Model):
+    @property
+    def shown_threshold(self) -> str:
+        return self.threshold_text or self.threshold
+
+
+class TargetInfo(Strict):
     base_url: str | None
     version: str | None
+    name: str | None = None  # additive: the target's name from the config
 
 
-class EvidenceRef(Model):
-    file: str
+class EvidenceRef(Strict):
+    file: str  # relative to the folder the decision is written to
     sha256: str
     kind: str
 
 
-class Decision(Model):
+class Decision(Strict):
     schema_: Literal["releasegate.decision/v1"] = Field(DECISION_SCHEMA, alias="schema")
     decision: Literal["PROMOTE", "BLOCK"]
     stage: str

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from releasegate.config import Check, Config
+from releasegate.evidence.envelope import Evidence
 from releasegate.evidence.io import EvidenceFile, EvidenceSet, Problem
-from releasegate.evidence.schema import Evidence
+from releasegate.evidence.registry import Measurement, NoData, Scope, Sourced, format_value
 from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo
-from releasegate.gate.measure import MEASURES, Measurement, NoData
 from releasegate.gate.stats import wilson_lower_bound
 
 OPERATORS = {
@@ -25,12 +27,23 @@ OPERATORS = {
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def format_value(check: Check, value: float) -> str:
-    return f"{value * 100:.1f} %" if check.is_rate else f"{value:g}"
-
-
 def format_threshold(check: Check) -> str:
-    return f"{check.op} {format_value(check, check.threshold)}"
+    return f"{check.op} {format_value(check.info.unit, check.threshold)}"
+
+
+@dataclass(frozen=True)
+class SkippedPhase:
+    """Work of the run that did not happen, and what it would have produced: the checks of
+    those kinds and suites are NO_DATA with this reason."""
+
+    reason: str
+    suites: tuple[str, ...] = ()  # the suites it would have run (empty: none in particular)
+    kinds: frozenset[str] | None = None  # the kinds it would have produced (None: any)
+
+    def affects(self, check: Check, scope: Scope) -> bool:
+        if self.kinds is not None and check.kind not in self.kinds:
+            return False
+        return not self.suites or bool(set(self.suites) & set(scope.suites))
 
 
 @dataclass
@@ -43,16 +56,15 @@ class GateRequest:
     now: datetime
     run_id: str | None = None
     target: TargetInfo | None = None
-    skipped_suites: Mapping[str, str] = field(default_factory=dict)
+    skipped: Mapping[str, SkippedPhase] = field(default_factory=dict)  # by phase name
     checks: list[str] | None = None  # a subset of the stage's checks (smoke's early verdict)
+    home: Path = field(default_factory=Path.cwd)  # where the decision is written: paths in it
+    # are relative to this folder
 
 
-def _display_path(path: Path) -> str:
-    """Relative to the working folder when inside it, so reports stay short and portable."""
-    absolute = path.absolute()
-    return (
-        str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(path)
-    )
+def relative(path: Path, home: Path) -> str:
+    """A path as the decision names it: relative to the decision's own folder."""
+    return os.path.relpath(path.absolute(), home.absolute())
 
 
 def newest(files: list[EvidenceFile], now: datetime) -> EvidenceFile | None:
@@ -97,19 +109,41 @@ def _partition(request: GateRequest) -> tuple[list[EvidenceFile], list[Problem],
     return current, stale, run_id
 
 
-def _no_data(check_id: str, check: Check, reason: str, samples: int = 0) -> CheckResult:
-    return CheckResult(
-        id=check_id,
-        level=check.level,
-        verdict="NO_DATA",
-        observed=None,
-        threshold=f"{check.op} {check.threshold:g}",
-        samples=samples,
-        reason=reason,
+def _result(
+    check_id: str, check: Check, verdict: str, reason: str, measured: Measurement | None = None
+) -> CheckResult:
+    unit = check.info.unit
+    observed = measured.value if measured and verdict != "NO_DATA" else None
+    return CheckResult.model_validate(
+        {
+            "id": check_id,
+            "level": check.level,
+            "verdict": verdict,
+            "observed": observed,
+            "threshold": f"{check.op} {check.threshold:g}",
+            "samples": measured.samples if measured else 0,
+            "reason": reason,
+            "metric": check.metric,
+            "select": dict(check.select),
+            "unit": unit,
+            "description": check.description,
+            "requirement": check.requirement,
+            "observed_text": None if observed is None else format_value(unit, observed),
+            "threshold_text": format_threshold(check),
+        }
     )
 
 
-def _judge(check_id: str, check: Check, measured: Measurement) -> CheckResult:
+def judge(check_id: str, check: Check, measured: Measurement | NoData) -> CheckResult:
+    """The verdict on one measured value: threshold, minimum samples, confidence bound."""
+    if isinstance(measured, NoData):
+        return _result(check_id, check, "NO_DATA", measured.reason)
+    if measured.samples < check.min_samples:
+        reason = (
+            f"{measured.summary}: {measured.samples} samples, fewer than min_samples "
+            f"{check.min_samples}"
+        )
+        return _result(check_id, check, "NO_DATA", reason, measured)
     compare = OPERATORS[check.op]
     passed = compare(measured.value, check.threshold)
     reason = measured.summary
@@ -120,23 +154,23 @@ def _judge(check_id: str, check: Check, measured: Measurement) -> CheckResult:
         if not compare(bound, check.threshold):
             passed = False
             reason += (
-                f"; its {check.confidence:.0%} Wilson lower bound {format_value(check, bound)} "
-                f"does not meet {format_threshold(check)}"
+                f"; its {check.confidence:.0%} Wilson lower bound "
+                f"{format_value(check.info.unit, bound)} does not meet {format_threshold(check)}"
             )
     if measured.details and not passed:
         reason += "".join(f"\nfailing: {detail}" for detail in measured.details)
         if measured.omitted:
             reason += f"\n(and {measured.omitted} more failing)"
     verdict = "PASS" if passed else ("FAIL" if check.level == "block" else "WARN")
-    return CheckResult(
-        id=check_id,
-        level=check.level,
-        verdict=verdict,
-        observed=measured.value,
-        threshold=f"{check.op} {check.threshold:g}",
-        samples=measured.samples,
-        reason=reason,
-    )
+    return _result(check_id, check, verdict, reason, measured)
+
+
+def assess(
+    check_id: str, check: Check, data: Sequence[Sourced[Any]], stage_suites: Sequence[str]
+) -> CheckResult:
+    """Measure and judge one check on a kind's data, from files or held in memory."""
+    scope = Scope(select=check.select, stage_suites=tuple(stage_suites))
+    return judge(check_id, check, check.info.measure(scope, data))
 
 
 def _evaluate_check(
@@ -146,31 +180,25 @@ def _evaluate_check(
     problems: list[Problem],
     request: GateRequest,
 ) -> CheckResult:
-    suites = [check.suite] if check.suite else request.config.stages[request.stage].suites
-    skipped = [f"{s} ({request.skipped_suites[s]})" for s in suites if s in request.skipped_suites]
+    stage_suites = request.config.stages[request.stage].suites
+    scope = Scope(select=check.select, stage_suites=tuple(stage_suites))
+    skipped = [
+        f"{name} ({p.reason})" for name, p in request.skipped.items() if p.affects(check, scope)
+    ]
     if skipped:
-        return _no_data(check_id, check, "not run: " + ", ".join(skipped))
+        return _result(check_id, check, "NO_DATA", "not run: " + ", ".join(skipped))
     blocking = [p for p in problems if p.kind in (None, check.kind)]
     if blocking:
-        shown = "; ".join(f"{_display_path(p.path)}: {p.reason}" for p in blocking[:3])
+        shown = "; ".join(f"{relative(p.path, request.home)}: {p.reason}" for p in blocking[:3])
         more = f" (and {len(blocking) - 3} more)" if len(blocking) > 3 else ""
-        return _no_data(check_id, check, f"unusable evidence: {shown}{more}")
-    mine = [f for f in files if f.kind == check.kind]
+        return _result(check_id, check, "NO_DATA", f"unusable evidence: {shown}{more}")
+    mine = [Sourced(relative(f.path, request.home), f.data) for f in files if f.kind == check.kind]
     if not mine:
-        where = ", ".join(_display_path(p) for p in request.evidence.folders) or "no folder"
-        return _no_data(check_id, check, f"no '{check.kind}' evidence in {where}")
-    measured = MEASURES[check.metric](check, mine, suites)
-    if isinstance(measured, NoData):
-        return _no_data(check_id, check, measured.reason)
-    if measured.samples < check.min_samples:
-        return _no_data(
-            check_id,
-            check,
-            f"{measured.summary}: {measured.samples} samples, fewer than min_samples "
-            f"{check.min_samples}",
-            samples=measured.samples,
+        where = ", ".join(relative(p, request.home) for p in request.evidence.folders)
+        return _result(
+            check_id, check, "NO_DATA", f"no '{check.kind}' evidence in {where or 'no folder'}"
         )
-    return _judge(check_id, check, measured)
+    return assess(check_id, check, mine, stage_suites)
 
 
 def evaluate(request: GateRequest) -> Decision:
@@ -187,7 +215,9 @@ def evaluate(request: GateRequest) -> Decision:
     if target is None:
         seen = current[-1].envelope.target if current else None
         target = TargetInfo(
-            base_url=seen.base_url if seen else None, version=seen.version if seen else None
+            base_url=seen.base_url if seen else None,
+            version=seen.version if seen else None,
+            name=config.target.name,
         )
     return Decision(
         decision="BLOCK" if any(r.blocks for r in results) else "PROMOTE",
@@ -197,6 +227,7 @@ def evaluate(request: GateRequest) -> Decision:
         policy_sha256=config.policy_sha256(request.stage),
         checks=results,
         evidence=[
-            EvidenceRef(file=_display_path(f.path), sha256=f.sha256, kind=f.kind) for f in current
+            EvidenceRef(file=relative(f.path, request.home), sha256=f.sha256, kind=f.kind)
+            for f in current
         ],
     )

@@ -7,9 +7,7 @@ import shutil
 import textwrap
 from typing import TextIO
 
-from releasegate.config import Config
 from releasegate.gate.decision import CheckResult, Decision
-from releasegate.gate.evaluate import format_threshold, format_value
 
 COLORS = {
     "PASS": "32",
@@ -30,15 +28,13 @@ def _paint(text: str, word: str, color: bool) -> str:
     return f"\033[{COLORS[word]}m{text}\033[0m" if color else text
 
 
-def _row(check: CheckResult, config: Config) -> tuple[str, ...]:
-    policy_check = config.policy.checks[check.id]
-    observed = "-" if check.observed is None else format_value(policy_check, check.observed)
+def _row(check: CheckResult) -> tuple[str, ...]:
     return (
         check.id,
         check.level,
         check.verdict,
-        observed,
-        format_threshold(policy_check),
+        check.shown_observed,
+        check.shown_threshold,
         str(check.samples),
     )
 
@@ -53,16 +49,22 @@ def headline(decision: Decision) -> str:
     return f"BLOCK: {named}"
 
 
-def render(decision: Decision, config: Config, color: bool = False) -> str:
+def target_line(decision: Decision) -> str:
+    """``taxbot 1.0.0``: the target's name and version, as far as the decision knows them."""
+    target = decision.target
+    return " ".join(filter(None, (target.name or "target", target.version)))
+
+
+def render(decision: Decision, color: bool = False) -> str:
     width = max(60, min(shutil.get_terminal_size((120, 24)).columns, 160))
     target = decision.target
-    name = config.target.name + (f" {target.version}" if target.version else "")
+    name = target_line(decision)
     lines = [
         f"releasegate · stage {decision.stage} · run {decision.run_id or '-'} · "
         f"{name} at {target.base_url or '-'}",
         "",
     ]
-    rows = [HEADER] + [_row(c, config) for c in decision.checks]
+    rows = [HEADER] + [_row(c) for c in decision.checks]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip())
     for check, row in zip(decision.checks, rows[1:], strict=True):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import html
 
-from releasegate.config import Config
 from releasegate.gate.decision import Decision
-from releasegate.gate.evaluate import format_threshold, format_value
-from releasegate.report.console import headline
+from releasegate.report.console import headline, target_line
 
 ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⛔"}
 
@@ -18,7 +16,7 @@ def _cell(text: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-def render_markdown(decision: Decision, config: Config) -> str:
+def render_markdown(decision: Decision) -> str:
     icon = "✅" if decision.decision == "PROMOTE" else "❌"
     target = decision.target
     lines = [
@@ -26,7 +24,7 @@ def render_markdown(decision: Decision, config: Config) -> str:
         "",
         f"**{_cell(headline(decision))}**",
         "",
-        f"- Target: {config.target.name} {target.version or '(version unknown)'} "
+        f"- Target: {target_line(decision)}{'' if target.version else ' (version unknown)'} "
         f"at `{target.base_url or '-'}`",
         f"- Run: `{decision.run_id or '-'}` · policy sha256 `{decision.policy_sha256[:12]}`",
         "",
@@ -34,12 +32,11 @@ def render_markdown(decision: Decision, config: Config) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for check in decision.checks:
-        policy = config.policy.checks[check.id]
-        observed = "-" if check.observed is None else format_value(policy, check.observed)
-        name = f"`{check.id}`" + (f"<br>{_cell(policy.requirement)}" if policy.requirement else "")
+        name = f"`{check.id}`" + (f"<br>{_cell(check.requirement)}" if check.requirement else "")
         lines.append(
-            f"| {name} | {check.level} | {ICONS[check.verdict]} {check.verdict} | {observed} "
-            f"| {_cell(format_threshold(policy))} | {check.samples} | {_cell(check.reason)} |"
+            f"| {name} | {check.level} | {ICONS[check.verdict]} {check.verdict} "
+            f"| {_cell(check.shown_observed)} | {_cell(check.shown_threshold)} | {check.samples} "
+            f"| {_cell(check.reason)} |"
         )
     if decision.evidence:
         lines += ["", "<details><summary>Evidence</summary>", ""]

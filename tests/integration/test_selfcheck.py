@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def releasegate(
-    *args: str | Path, faults: str = "", cwd: Path = ROOT
+    *args: str | Path, faults: str = "", cwd: Path = ROOT, addopts: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
+    env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
     if faults:
         env["TAXBOT_FAULTS"] = faults
+    if addopts:
+        env["PYTEST_ADDOPTS"] = addopts
     return subprocess.run(
         [sys.executable, "-m", "releasegate", *map(str, args)],
         cwd=cwd,
@@ -57,7 +59,14 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
     assert (run_dir / "gate-junit.xml").is_file()
     assert (run_dir / "target.log").is_file()
-    assert list((run_dir / "evidence").glob("tests-smoke.json"))
+    (evidence,) = (run_dir / "evidence" / "smoke").glob("tests-*.json")
+    assert decision["evidence"] == [
+        {
+            "file": str(evidence.relative_to(run_dir)),
+            "sha256": decision["evidence"][0]["sha256"],
+            "kind": "tests",
+        }
+    ]  # paths in a decision are relative to its run folder
 
     # the same evidence evaluated again, as a separate CI job would
     again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged")
@@ -137,10 +146,42 @@ def test_bad_base_url_is_exit_2_before_anything_runs(tmp_path):
 
 
 def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
-    result = releasegate("evaluate", tmp_path)
+    result = releasegate("evaluate", tmp_path, "--out", tmp_path / "gate")
     assert result.returncode == 1
-    assert result.stdout.count("NO_DATA") >= 3
-    assert "no 'tests' evidence in" in result.stdout
+    decision = json.loads((tmp_path / "gate" / "decision.json").read_text())
+    assert {c["id"]: c["verdict"] for c in decision["checks"]} == dict.fromkeys(
+        ["tests_pass_rate", "smoke_pass_rate", "min_tests"], "NO_DATA"
+    )
+    assert {c["reason"] for c in decision["checks"]} == {"no 'tests' evidence in .."}
+    assert "BLOCK: tests_pass_rate NO_DATA, smoke_pass_rate NO_DATA, min_tests NO_DATA" in (
+        result.stdout
+    )
+
+
+def test_deselecting_smoke_tests_through_pytest_addopts_blocks_naming_it(tmp_path):
+    result = releasegate(
+        "run", "--stage", "smoke", "--reports", tmp_path, addopts="-k 'not feedback'"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BLOCK: smoke_pass_rate NO_DATA, smoke_min_tests NO_DATA" in result.stdout
+    decision = json.loads((only_run(tmp_path) / "decision.json").read_text())
+    reason = decision["checks"][0]["reason"]
+    assert reason.startswith(
+        "1 smoke test(s) deselected, so the stage did not run whole: "
+        "suites/smoke/test_smoke.py::test_feedback_is_accepted (session options: "
+    )
+    assert "PYTEST_ADDOPTS=\"-k 'not feedback'\"" in reason
+
+
+def test_a_decision_copied_to_an_empty_folder_renders_without_a_config(smoke_run, tmp_path):
+    copy = tmp_path / "decision.json"
+    copy.write_bytes((smoke_run / "decision.json").read_bytes())
+    shown = releasegate("show", copy, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "smoke_pass_rate  block  PASS     100.0 %   >= 100.0 %  7" in shown.stdout
+    assert "PROMOTE: all 2 checks pass" in shown.stdout
+    markdown = releasegate("show", copy, "--markdown", cwd=tmp_path)
+    assert markdown.stdout == (smoke_run / "decision.md").read_text()
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path):

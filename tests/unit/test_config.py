@@ -59,8 +59,36 @@ def test_unknown_metric_lists_the_known_ones(project_root, tmp_path):
         project_root, tmp_path, 'metric = "tests.pass_rate"', 'metric = "tests.passrate"'
     )
     message = error_of(path)
-    assert "policy.checks.tests_pass_rate.metric" in message
-    assert "'tests.pass_rate'" in message
+    assert (
+        "policy.checks.tests_pass_rate.metric: unknown metric 'tests.passrate' "
+        "(did you mean 'tests.pass_rate'?)"
+    ) in message
+
+
+def test_the_old_suite_key_says_what_to_write_instead(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, 'select = {suite = "smoke"}', 'suite = "smoke"')
+    assert (
+        "policy.checks.smoke_pass_rate: 'suite' is now a selector: "
+        'write select = {suite = "smoke"}'
+    ) in error_of(path)
+
+
+@pytest.mark.parametrize(
+    ("select", "expected"),
+    [
+        (
+            '{suit = "smoke"}',
+            "select: unknown selector 'suit' (did you mean 'suite'?) for tests.pass_rate",
+        ),
+        ('{suite = "smoky"}', "select.suite: unknown suite 'smoky' (did you mean 'smoke'?)"),
+        ("{suite = 1}", "select.suite: input should be a valid string (got 1)"),
+    ],
+)
+def test_a_bad_selector_is_named(project_root, tmp_path, select, expected):
+    path = with_edit(project_root, tmp_path, 'select = {suite = "smoke"}', f"select = {select}")
+    message = error_of(path)
+    assert message.startswith(f"{path}: policy.checks.smoke_pass_rate")
+    assert expected in message
 
 
 def test_stage_naming_an_undefined_check(project_root, tmp_path):

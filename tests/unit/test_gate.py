@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import typing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasegate.config import METRICS, Check, Config, Metric
+from releasegate.config import Check, Config
 from releasegate.evidence.io import read_folders
-from releasegate.evidence.schema import CollectionError, TestResult, TestsData
+from releasegate.evidence.kinds.tests import CollectionError, TestResult, TestsData
+from releasegate.evidence.registry import Sourced
 from releasegate.gate.decision import Decision
-from releasegate.gate.evaluate import GateRequest, _judge, evaluate
-from releasegate.gate.measure import MEASURES, Measurement, measure_tests
+from releasegate.gate.evaluate import GateRequest, SkippedPhase, assess, evaluate
 
 RUN_ID = "20261122T100000Z-abc123"
 SMOKE_OK = [("passed", "smoke")] * 7
@@ -76,7 +75,9 @@ def test_one_failing_smoke_test_blocks_and_names_it(default_config, write_tests,
 def test_empty_folder_blocks_with_no_data(default_config, tmp_path):
     decision = decide(default_config, tmp_path)
     assert decision.decision == "BLOCK"
-    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert verdicts(decision) == dict.fromkeys(
+        ["tests_pass_rate", "smoke_pass_rate", "min_tests"], "NO_DATA"
+    )
     assert all("no 'tests' evidence in" in c.reason for c in decision.checks)
     assert decision.run_id is None
 
@@ -86,7 +87,9 @@ def test_truncated_file_blocks_naming_it(default_config, write_tests, tmp_path):
     path.write_text(path.read_text()[:200])
     decision = decide(default_config, tmp_path / "evidence")
     assert decision.decision == "BLOCK"
-    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert verdicts(decision) == dict.fromkeys(
+        ["tests_pass_rate", "smoke_pass_rate", "min_tests"], "NO_DATA"
+    )
     assert "tests.json: not valid JSON (truncated?)" in reasons(decision)
 
 
@@ -162,7 +165,9 @@ def test_zero_tests_is_never_a_pass(default_config, write_tests, tmp_path):
     write_tests([], exit_code=5)
     decision = decide(default_config, tmp_path / "evidence")
     assert decision.decision == "BLOCK"
-    assert set(verdicts(decision).values()) == {"NO_DATA"}
+    assert verdicts(decision) == dict.fromkeys(
+        ["tests_pass_rate", "smoke_pass_rate", "min_tests"], "NO_DATA"
+    )
     assert "zero tests is never a pass" in reasons(decision)
 
 
@@ -199,13 +204,29 @@ def test_interrupted_session_is_no_data_naming_the_collection_error(
     assert "conversations/bad.yaml: turns: empty" in reasons(decision)
 
 
-def test_skipped_suites_are_no_data(default_config, write_tests, tmp_path):
+def test_a_skipped_phase_makes_the_checks_of_its_suites_no_data(
+    default_config, write_tests, tmp_path
+):
+    config = _staging_with(default_config, ["smoke", "e2e"])
+    write_tests([*SMOKE_OK, ("passed", "e2e")])
+    skipped = {"functional": SkippedPhase("skipped because smoke blocked", ("e2e",))}
+    decision = decide(config, tmp_path / "evidence", skipped=skipped)
+    assert verdicts(decision) == {
+        "tests_pass_rate": "NO_DATA",
+        "smoke_pass_rate": "PASS",
+        "min_tests": "NO_DATA",
+    }
+    overall = next(c for c in decision.checks if c.id == "tests_pass_rate")
+    assert overall.reason == "not run: functional (skipped because smoke blocked)"
+
+
+def test_a_skipped_phase_of_another_kind_leaves_tests_checks_alone(
+    default_config, write_tests, tmp_path
+):
     write_tests(SMOKE_OK)
-    decision = decide(
-        default_config, tmp_path / "evidence", skipped_suites={"smoke": "skipped by test"}
-    )
-    assert decision.decision == "BLOCK"
-    assert "not run: smoke (skipped by test)" in reasons(decision)
+    skipped = {"load": SkippedPhase("interrupted", kinds=frozenset({"load"}))}
+    decision = decide(default_config, tmp_path / "evidence", skipped=skipped)
+    assert decision.decision == "PROMOTE"
 
 
 def _config_with(default_config: Config, **check: object) -> Config:
@@ -232,11 +253,6 @@ def test_wilson_bound_fails_a_perfect_but_small_sample(default_config, write_tes
     assert "Wilson lower bound 64.6 %" in check.reason
 
 
-def test_every_metric_has_a_measure():
-    """A check the policy names but nothing evaluates would be a silent hole."""
-    assert set(MEASURES) == set(METRICS) == set(typing.get_args(Metric))
-
-
 @given(
     st.lists(st.sampled_from(["passed", "failed", "error", "skipped"]), max_size=40),
     st.floats(min_value=0.0, max_value=1.0),
@@ -249,21 +265,15 @@ def test_pass_rate_verdict_matches_its_definition(outcomes, threshold, min_sampl
         for i, o in enumerate(outcomes)
     ]
     exit_code = 1 if {"failed", "error"} & set(outcomes) else 0
-
-    class File:  # the measure reads only .data and .path
-        data = TestsData.build(tests, (), len(tests), [], None, exit_code)
-        path = Path("x.json")
-
-    measured = measure_tests(check, [File()], ["smoke"])  # type: ignore[list-item]
+    data = TestsData.build(tests, collected=len(tests), exit_code=exit_code)
+    result = assess("c", check, [Sourced("memory", data)], ["smoke"])
     passed = outcomes.count("passed")
     executed = passed + outcomes.count("failed") + outcomes.count("error")
-    if executed == 0:
-        assert not isinstance(measured, Measurement)
+    if executed < max(1, min_samples):
+        assert result.verdict == "NO_DATA"
         return
-    assert isinstance(measured, Measurement)
-    assert measured.samples == executed
-    result = _judge("c", check, measured)
-    assert (result.verdict == "PASS") == (passed / executed >= threshold)
+    assert result.samples == executed
+    assert result.verdict == ("PASS" if passed / executed >= threshold else "FAIL")
 
 
 def _staging_with(default_config: Config, suites: list[str]) -> Config:
@@ -387,3 +397,39 @@ def test_absurdly_nested_json_is_unusable_not_a_crash(default_config, tmp_path):
     decision = decide(default_config, tmp_path)
     assert decision.decision == "BLOCK"
     assert "deep.json" in reasons(decision)
+
+
+def test_tests_deselected_by_k_make_the_stage_no_data_naming_how(
+    default_config, write_tests, tmp_path
+):
+    """PYTEST_ADDOPTS="-k 'not feedback'" must not promote on the smaller suite."""
+    feedback = "suites/smoke/test_smoke.py::test_feedback_is_accepted"
+    write_tests(SMOKE_OK, deselected=[(feedback, "smoke")], keyword="not feedback")
+    decision = decide(default_config, tmp_path / "evidence")
+    assert verdicts(decision) == dict.fromkeys(
+        ["tests_pass_rate", "smoke_pass_rate", "min_tests"], "NO_DATA"
+    )
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert smoke.reason.startswith(
+        f"1 smoke test(s) deselected, so the stage did not run whole: {feedback} "
+        "(session options: -m 'smoke' -k 'not feedback'"
+    )
+
+
+def test_a_test_deselected_in_one_phase_and_run_in_another_counts(
+    default_config, write_tests, tmp_path
+):
+    """The runner's smoke phase deselects e2e tests that its functional phase runs."""
+    config = _staging_with(default_config, ["smoke", "e2e"])
+    e2e = "suites/e2e/test_x.py::test_0"
+    write_tests(SMOKE_OK, name="smoke.json", deselected=[(e2e, "e2e")])
+    write_tests([("passed", "e2e")], name="functional.json")
+    decision = decide(config, tmp_path / "evidence")
+    assert decision.decision == "PROMOTE", reasons(decision)
+
+
+def test_deselected_tests_outside_the_stage_suites_do_not_matter(
+    default_config, write_tests, tmp_path
+):
+    write_tests(SMOKE_OK, deselected=[("tests/unit/test_y.py::test_1", "e2e")])
+    assert decide(default_config, tmp_path / "evidence").decision == "PROMOTE"
