@@ -1,0 +1,1 @@
+"""Fake chatbot servers that speak public chat contracts, for end-to-end tests of the harness."""
