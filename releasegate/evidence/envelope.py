@@ -10,7 +10,7 @@ from pydantic import Field
 from releasegate.evidence.registry import KindData
 from releasegate.model import Strict, Timestamp
 
-SCHEMA = "releasegate.evidence/v1"
+SCHEMA: Literal["releasegate.evidence/v1"] = "releasegate.evidence/v1"
 
 
 class TargetRef(Strict):

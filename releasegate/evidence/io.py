@@ -108,7 +108,7 @@ def _is_decision(path: Path) -> bool:
     if path.name != "decision.json":
         return False
     try:
-        return json.loads(path.read_bytes()).get("schema") == "releasegate.decision/v1"
+        return bool(json.loads(path.read_bytes()).get("schema") == "releasegate.decision/v1")
     except (OSError, ValueError, RecursionError, AttributeError):
         return False
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from releasegate.model import Strict
 
-DECISION_SCHEMA = "releasegate.decision/v1"
+DECISION_SCHEMA: Literal["releasegate.decision/v1"] = "releasegate.decision/v1"
 Verdict = Literal["PASS", "WARN", "FAIL", "NO_DATA"]
 
 

@@ -13,7 +13,14 @@ from typing import Any
 from releasegate.config import Check, Config
 from releasegate.evidence.envelope import Evidence
 from releasegate.evidence.io import EvidenceFile, EvidenceSet, Problem
-from releasegate.evidence.registry import Measurement, NoData, Scope, Sourced, format_value
+from releasegate.evidence.registry import (
+    KindData,
+    Measurement,
+    NoData,
+    Scope,
+    Sourced,
+    format_value,
+)
 from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo
 from releasegate.gate.stats import wilson_lower_bound
 
@@ -192,7 +199,11 @@ def _evaluate_check(
         shown = "; ".join(f"{relative(p.path, request.home)}: {p.reason}" for p in blocking[:3])
         more = f" (and {len(blocking) - 3} more)" if len(blocking) > 3 else ""
         return _result(check_id, check, "NO_DATA", f"unusable evidence: {shown}{more}")
-    mine = [Sourced(relative(f.path, request.home), f.data) for f in files if f.kind == check.kind]
+    mine = [
+        Sourced(relative(f.path, request.home), f.data)
+        for f in files
+        if f.kind == check.kind and isinstance(f.data, KindData)
+    ]
     if not mine:
         where = ", ".join(relative(p, request.home) for p in request.evidence.folders)
         return _result(

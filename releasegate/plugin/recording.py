@@ -25,7 +25,13 @@ from releasegate import __version__
 from releasegate.evidence import registry
 from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
 from releasegate.evidence.io import write_evidence
-from releasegate.evidence.kinds.tests import CollectionError, DeselectedTest, TestResult, TestsData
+from releasegate.evidence.kinds.tests import (
+    CollectionError,
+    DeselectedTest,
+    Outcome,
+    TestResult,
+    TestsData,
+)
 from releasegate.evidence.registry import KindData
 from releasegate.layout import SUITES
 from releasegate.model import Strict
@@ -114,7 +120,12 @@ class DeselectionTracker:
             self.deselected[test.nodeid] = test
 
 
-def _outcome(report: pytest.TestReport) -> str | None:
+def _properties(report: pytest.TestReport, key: str) -> list[str]:
+    """The values releasegate attached under ``key`` (it attaches strings only)."""
+    return [str(value) for name, value in report.user_properties if name == key]
+
+
+def _outcome(report: pytest.TestReport) -> Outcome | None:
     """The outcome this phase decides for the test, or None if it decides nothing."""
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else ("xpassed" if report.passed else None)
@@ -197,7 +208,7 @@ class EvidenceRecorder:
         """The first report names the target; ask it its version while it is still running."""
         from releasegate.targetinfo import fetch_version
 
-        url = next((v for k, v in report.user_properties if k == TARGET_PROPERTY), None)
+        url = next(iter(_properties(report, TARGET_PROPERTY)), None)
         if url:
             self.base_url = url
             self.version = fetch_version(url, releasegate_config_of(self.config).target)
@@ -206,10 +217,9 @@ class EvidenceRecorder:
         if self.base_url is None:
             self._note_target(report)
         if report.when == "teardown":  # the last report carries every property of the test
-            for key, value in report.user_properties:
-                if key == RECORD_PROPERTY:
-                    payload = json.loads(value)
-                    self.records[payload["kind"]].append(payload["record"])
+            for value in _properties(report, RECORD_PROPERTY):
+                payload = json.loads(value)
+                self.records[payload["kind"]].append(payload["record"])
         outcome = _outcome(report)
         previous = self.results.get(report.nodeid)
         if outcome is None:
@@ -225,7 +235,7 @@ class EvidenceRecorder:
             nodeid=report.nodeid,
             outcome=outcome,
             duration_s=round(duration, 6),
-            markers=[v for k, v in report.user_properties if k == SUITE_PROPERTY],
+            markers=_properties(report, SUITE_PROPERTY),
             message=_message(report) if outcome in ("failed", "error", "skipped") else None,
         )
 
