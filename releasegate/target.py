@@ -105,19 +105,38 @@ def _wait_until_answering(
             time.sleep(0.05)
 
 
+@dataclass
+class Launch:
+    """A target process started and not yet known to answer: the plugin starts it while pytest
+    collects and waits for it only if a collected test needs it."""
+
+    target: TargetConfig
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    started: float
+
+    def ready(self, announce: bool = True) -> RunningTarget:
+        """Wait until it answers HTTP (any status); a TargetError with its last output if not."""
+        target = self.target
+        _wait_until_answering(
+            self.process, self.base_url + target.health_path, target.startup_timeout_s,
+            self.log_path,
+        )  # fmt: skip
+        if announce:
+            print(
+                f"releasegate: {target.name} answered at {self.base_url} "
+                f"after {time.monotonic() - self.started:.1f} s",
+                file=sys.stderr,
+            )
+        return RunningTarget(self.base_url, launched=True)
+
+
 @contextlib.contextmanager
-def target_session(
-    target: TargetConfig,
-    base_url: str | None = None,
-    log_dir: Path | None = None,
-    announce: bool = True,
-) -> Iterator[RunningTarget]:
-    """Yield the target to test: the given URL, the configured one, or a freshly launched one."""
-    if base_url or target.base_url:
-        source = "--base-url" if base_url else "target.base_url"
-        url = normalize_base_url(base_url or target.base_url or "", source)
-        yield RunningTarget(url, launched=False)
-        return
+def launched(
+    target: TargetConfig, log_dir: Path | None = None, announce: bool = True
+) -> Iterator[Launch]:
+    """Start the target's launch command on a free loopback port; always stop it after."""
     if not target.launch:
         raise UserError(
             "no --base-url given and the config has neither target.launch nor target.base_url"
@@ -132,7 +151,6 @@ def target_session(
             arg.format(python=sys.executable, port=port, host=LOOPBACK, tmpdir=tmpdir)
             for arg in shlex.split(target.launch)
         ]
-        base = f"http://{LOOPBACK}:{port}"
         if announce:
             print(f"releasegate: starting {target.name}: {shlex.join(argv)}", file=sys.stderr)
         log = stack.enter_context(log_path.open("wb"))
@@ -149,14 +167,21 @@ def target_session(
         except OSError as exc:
             raise TargetError(f"cannot start target command {argv[0]!r}: {exc.strerror}") from None
         stack.callback(_stop, process)
-        started = time.monotonic()
-        _wait_until_answering(
-            process, base + target.health_path, target.startup_timeout_s, log_path
-        )
-        if announce:
-            print(
-                f"releasegate: {target.name} answered at {base} "
-                f"after {time.monotonic() - started:.1f} s",
-                file=sys.stderr,
-            )
-        yield RunningTarget(base, launched=True)
+        yield Launch(target, process, f"http://{LOOPBACK}:{port}", log_path, time.monotonic())
+
+
+@contextlib.contextmanager
+def target_session(
+    target: TargetConfig,
+    base_url: str | None = None,
+    log_dir: Path | None = None,
+    announce: bool = True,
+) -> Iterator[RunningTarget]:
+    """Yield the target to test: the given URL, the configured one, or a freshly launched one."""
+    if base_url or target.base_url:
+        source = "--base-url" if base_url else "target.base_url"
+        url = normalize_base_url(base_url or target.base_url or "", source)
+        yield RunningTarget(url, launched=False)
+        return
+    with launched(target, log_dir, announce) as launch:
+        yield launch.ready(announce)

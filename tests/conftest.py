@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,3 +98,34 @@ def write_tests(tmp_path: Path) -> WriteTests:
         return path
 
     return write
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); it is dead for our purposes
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def _wait_gone(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def alive() -> Callable[[int], bool]:
+    """Is this process alive (zombies are not)?"""
+    return _alive
+
+
+@pytest.fixture
+def wait_gone() -> Callable[..., bool]:
+    """Wait up to a few seconds for a process to end; False if it outlives that."""
+    return _wait_gone

@@ -1,14 +1,38 @@
 """Launch the configured target around the test loop, when tests need one and no
-``--base-url`` was given. Under pytest-xdist each worker launches its own target."""
+``--base-url`` was given. Under pytest-xdist each worker launches its own target.
+
+A session that names a suite (``pytest -m smoke``) almost surely needs the target, so its
+process is started while pytest collects, and waited for only once a collected test needs it
+(or stopped if none does): the target's start-up and pytest's collection overlap.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 
+from releasegate.errors import UserError
+from releasegate.layout import SUITES
 from releasegate.plugin.options import find_config, releasegate_config_of, usage_errors
+
+if TYPE_CHECKING:
+    from releasegate.target import Launch
+
+
+@dataclass
+class EarlyStart:
+    """A target process started while pytest collects; ``stack`` stops it."""
+
+    launch: Launch
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+
+_early_key = pytest.StashKey[EarlyStart]()
 
 
 def _needs_target(item: pytest.Item) -> bool:
@@ -27,6 +51,41 @@ def _needs_target(item: pytest.Item) -> bool:
     )
 
 
+def _names_a_suite(config: pytest.Config) -> bool:
+    """``-m smoke``, ``-m "e2e or a11y"``: a selection of suites, not an exclusion of them."""
+    words = set(re.findall(r"\w+", config.getoption("markexpr") or ""))
+    return bool(words & set(SUITES)) and "not" not in words
+
+
+def _runs_tests_here(config: pytest.Config) -> bool:
+    """False on an xdist controller: its workers run the tests (and launch their targets)."""
+    return hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if config.option.collectonly or config.getoption("base_url", None):
+        return
+    if not (_names_a_suite(config) and _runs_tests_here(config) and find_config(config).is_file()):
+        return
+    from releasegate.target import launched
+
+    stack = contextlib.ExitStack()
+    try:
+        target = releasegate_config_of(config).target
+        if not target.base_url:
+            launch = stack.enter_context(launched(target, announce=False))
+            config.stash[_early_key] = EarlyStart(launch, stack)
+    except (UserError, pytest.UsageError):
+        stack.close()  # the same problem is reported if a test turns out to need the target
+
+
+def _stop_early(config: pytest.Config) -> None:
+    early = config.stash.get(_early_key, None)
+    if early is not None:
+        early.stack.close()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     config = session.config
@@ -34,15 +93,25 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
         session.testsfailed and not config.option.continue_on_collection_errors
     )
     if skip or config.getoption("base_url", None) or not any(map(_needs_target, session.items)):
+        _stop_early(config)
         return (yield)
     from releasegate.target import target_session
 
-    rg_config = releasegate_config_of(config)
+    early = config.stash.get(_early_key, None)
     with contextlib.ExitStack() as stack:
         with usage_errors():
-            target = stack.enter_context(target_session(rg_config.target, announce=False))
-        config.option.base_url = target.base_url
+            if early is not None:
+                stack.push(early.stack)
+                config.option.base_url = early.launch.ready(announce=False).base_url
+            else:
+                rg_target = releasegate_config_of(config).target
+                target = stack.enter_context(target_session(rg_target, announce=False))
+                config.option.base_url = target.base_url
         return (yield)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _stop_early(session.config)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -183,11 +183,14 @@ def test_tests_without_base_url_launch_nothing(project: pytest.Pytester):
     project.runpytest_subprocess().assert_outcomes(passed=1)
 
 
-def test_failed_launch_is_a_usage_error_with_the_reason(project: pytest.Pytester):
+@pytest.mark.parametrize("selection", [[], ["-m", "smoke"]], ids=["after-collection", "early"])
+def test_failed_launch_is_a_usage_error_with_the_reason(project: pytest.Pytester, selection):
     config = project.path / "releasegate.toml"
     config.write_text(config.read_text().replace(str(SERVER), "/nonexistent/server"))
-    project.makepyfile(test_live="def test_x(base_url):\n    pass\n")
-    result = project.runpytest_subprocess()
+    project.makepyfile(
+        test_live="import pytest\n\n@pytest.mark.smoke\ndef test_x(base_url):\n    pass\n"
+    )
+    result = project.runpytest_subprocess(*selection)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -339,3 +342,31 @@ def test_deselected_tests_are_recorded_with_how(project: pytest.Pytester, worker
         ("test_sel.py::test_feedback", ("smoke",)),
         ("test_sel.py::test_journey", ("e2e",)),
     ]
+
+
+def test_a_target_started_early_is_stopped_when_no_test_needs_it(
+    project: pytest.Pytester, wait_gone
+):
+    """``-m smoke`` starts the target while pytest collects; no test used it: it must stop."""
+    pidfile = project.path / "child.pid"
+    config = project.path / "releasegate.toml"
+    config.write_text(
+        config.read_text().replace("--port {port}", f"--port {{port}} --child-pidfile {pidfile}")
+    )
+    project.makepyfile(
+        test_plain="import pytest\n\n@pytest.mark.smoke\ndef test_plain():\n    pass\n"
+    )
+    # collection that takes a while, as in a real project: the early target gets going
+    project.makeconftest(
+        f"""
+        import pathlib, time
+
+        def pytest_collection_finish():
+            deadline = time.monotonic() + 10
+            while not pathlib.Path({str(pidfile)!r}).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        """
+    )
+    project.runpytest_subprocess("-m", "smoke").assert_outcomes(passed=1)
+    assert pidfile.is_file()  # it was started early
+    assert wait_gone(int(pidfile.read_text())), "the early target outlived the session"

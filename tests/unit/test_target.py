@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -24,26 +23,7 @@ def tiny(extra: str = "", timeout: float = 10.0) -> TargetConfig:
     )
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); it is dead for our purposes
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split()[2] != "Z"
-
-
-def wait_gone(pid: int, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def test_launches_waits_and_stops_the_whole_process_group(tmp_path):
+def test_launches_waits_and_stops_the_whole_process_group(tmp_path, alive, wait_gone):
     pidfile = tmp_path / "child.pid"
     with target_session(tiny(f"--delay 0.3 --child-pidfile {pidfile}"), announce=False) as target:
         assert target.launched
@@ -67,7 +47,7 @@ def test_target_that_exits_reports_code_and_output():
     assert output == ["  | tinyserver starting", "  | fatal: database is locked"]
 
 
-def test_target_that_never_answers_times_out_and_is_killed(tmp_path):
+def test_target_that_never_answers_times_out_and_is_killed(tmp_path, wait_gone):
     pidfile = tmp_path / "child.pid"
     started = time.monotonic()
     with (
@@ -88,7 +68,7 @@ def test_missing_command_is_a_target_error():
         pass
 
 
-def test_interrupt_stops_the_target(tmp_path):
+def test_interrupt_stops_the_target(tmp_path, wait_gone):
     pidfile = tmp_path / "child.pid"
     with (
         pytest.raises(KeyboardInterrupt),
