@@ -117,3 +117,8 @@ def test_a_pytest_session_that_uses_no_releasegate_fixture_imports_nothing_heavy
     assert "releasegate-" in result.stdout.str()  # the plugin was loaded
     (line,) = [x for x in result.stdout.lines if "LOADED=" in x]
     assert json.loads(line.split("LOADED=", 1)[1]) == []
+
+
+def test_every_metric_is_documented_in_the_policy_reference():
+    reference = (PACKAGE.parent / "docs" / "policy.md").read_text()
+    assert [m for m in registry.metrics() if f"| `{m}` |" not in reference] == []
