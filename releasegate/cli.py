@@ -19,6 +19,7 @@ from releasegate import __version__
 from releasegate.errors import UserError
 from releasegate.gate.decision import Decision
 from releasegate.layout import DEFAULT_CONFIG
+from releasegate.redaction import redact
 from releasegate.report import console
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def _verdict(decision: Decision) -> int:
 
 
 def _print(decision: Decision, files: list[Path]) -> int:
-    print(console.render(decision, color=console.use_color(sys.stdout)))
+    print(redact(console.render(decision, color=console.use_color(sys.stdout))))
     if files:
         print("reports: " + " · ".join(str(f) for f in files))
     return _verdict(decision)
@@ -146,7 +147,7 @@ def _show_file(args: argparse.Namespace) -> int:
 
     decision = read_decision(args.file)
     if args.markdown:
-        print(render_markdown(decision), end="")
+        print(redact(render_markdown(decision)), end="")
         return _verdict(decision)
     return _print(decision, [])
 
@@ -173,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except UserError as exc:
-        print(f"releasegate: error: {exc}", file=sys.stderr)
+        print(redact(f"releasegate: error: {exc}"), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)

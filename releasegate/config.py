@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 import string
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -20,52 +21,24 @@ from pydantic import (
     model_validator,
 )
 
-from releasegate.chat.jsonpath import compile_path
+from releasegate.chat.contract import ChatContract, JsonPath, UrlPath, check_env_references
+from releasegate.chat.policy import POLICY_FILE, ConversationPolicy, load_policy
 from releasegate.errors import ConfigError
 from releasegate.evidence import registry
 from releasegate.evidence.registry import Metric
-from releasegate.layout import DEFAULT_CONFIG, Suite
+from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
 from releasegate.model import Strict
+from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
-from releasegate.validation import one_line, repeated
+from releasegate.validation import one_line, repeated, unknown_name
 
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
-
-
-def _url_path(path: str) -> str:
-    if not path.startswith("/"):
-        raise ValueError(f"must start with '/' (got {path!r})")
-    return path
 
 
 def _unique(items: list[str]) -> list[str]:
     if twice := repeated(items):
         raise ValueError(f"listed more than once: {', '.join(twice)}")
     return items
-
-
-UrlPath = Annotated[str, AfterValidator(_url_path)]
-
-
-class ChatContract(Strict):
-    """How to talk to the target's chat API: request field names, JSONPaths into the reply."""
-
-    path: UrlPath = "/api/chat"
-    message_field: str = "message"
-    session_field: str = "session_id"
-    reply: str = "$.reply"
-    session: str = "$.session_id"
-    intent: str | None = "$.intent"
-    handoff: str | None = "$.handoff"
-    timeout_s: float = Field(10.0, gt=0, le=600)
-    smoke_message: str = Field("When is my property tax due?", min_length=1)
-
-    @field_validator("reply", "session", "intent", "handoff")
-    @classmethod
-    def _jsonpath(cls, expression: str | None) -> str | None:
-        if expression is not None:
-            compile_path(expression)
-        return expression
 
 
 class FeedbackContract(Strict):
@@ -77,22 +50,61 @@ class FeedbackContract(Strict):
     rating: int = Field(5, ge=1)
 
 
+Capability = Literal["health", "readiness", "version", "metrics", "page", "feedback"]
+CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
+
+
 class TargetConfig(Strict):
-    """The deployment under test: launched from a command on a free port, or reached at a URL."""
+    """The deployment under test: launched from a command on a free port, or reached at a URL.
+    ``capabilities`` says which endpoints besides chat it has; tests of the others are recorded
+    as not applicable."""
 
     name: str
     launch: str | None = None
     base_url: str | None = None
     env: dict[str, str] = {}
     startup_timeout_s: float = Field(30.0, gt=0, le=3600)
+    capabilities: Annotated[list[Capability], AfterValidator(_unique)] = list(CAPABILITIES)
     health_path: UrlPath = "/healthz"
+    health_status: JsonPath | None = None
+    health_ok: list[str] = Field(["ok", "pass", "healthy", "up"], min_length=1)
     ready_path: UrlPath = "/readyz"
     version_path: UrlPath = "/version"
-    version_field: str = "version"
+    version: JsonPath = "$.version"
     metrics_path: UrlPath = "/metrics"
     page_path: UrlPath = "/"
-    chat: ChatContract = ChatContract()
+    headers: dict[str, str] = {}
+    redact: list[str] = []
+    chat: ChatContract = Field(default_factory=lambda: ChatContract.model_validate({}))
     feedback: FeedbackContract = FeedbackContract()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and "version_field" in data:
+            raise ValueError(
+                "'version_field' is replaced by 'version', a JSONPath: write "
+                f'version = "$.{data["version_field"]}"'
+            )
+        return data
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        return check_env_references(headers)
+
+    @field_validator("redact")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
+        return patterns
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
 
     @field_validator("launch")
     @classmethod
@@ -147,7 +159,7 @@ class Check(Strict):
     @classmethod
     def _known_metric(cls, name: str) -> str:
         if name not in registry.metrics():
-            raise ValueError(registry.unknown("metric", name, list(registry.metrics())))
+            raise ValueError(unknown_name("metric", name, list(registry.metrics())))
         return name
 
     @property
@@ -176,12 +188,10 @@ class Check(Strict):
             if selector is None:
                 known = [s.name for s in self.info.selectors]
                 raise ValueError(
-                    f"select: {registry.unknown('selector', key, known)} for {self.metric}"
+                    f"select: {unknown_name('selector', key, known)} for {self.metric}"
                 )
             if selector.values is not None and value not in selector.values:
-                raise ValueError(
-                    f"select.{key}: {registry.unknown(key, value, list(selector.values))}"
-                )
+                raise ValueError(f"select.{key}: {unknown_name(key, value, list(selector.values))}")
             if not value.strip():
                 raise ValueError(f"select.{key}: must not be empty")
         return self
@@ -202,12 +212,13 @@ class Stage(Strict):
 
 class Config(Strict):
     default_stage: str = "staging"
-    suites_dir: str = "suites"
+    suites_dir: str | None = None
     conversations_dir: str = "conversations"
     target: TargetConfig
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())
+    _source: Path = PrivateAttr(default=Path(DEFAULT_CONFIG))
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -255,6 +266,32 @@ class Config(Strict):
     def path(self, relative: str) -> Path:
         return (self._root / relative).resolve()
 
+    @property
+    def source(self) -> Path:
+        """The file this config was read from, for messages."""
+        return self._source
+
+    def conversation_policy(self) -> ConversationPolicy:
+        """``conversations/policy.yaml`` (the folder is ``conversations_dir``), validated."""
+        folder = self.path(self.conversations_dir)
+        if not (folder / POLICY_FILE).is_file():
+            raise ConfigError(
+                f"{self._source}: conversations_dir: no {POLICY_FILE} in {folder} (write one "
+                "with 'releasegate init', or set conversations_dir to the folder that has it)"
+            )
+        return load_policy(folder / POLICY_FILE)
+
+    def suite_paths(self) -> list[Path]:
+        """The built-in suites, then the project's own: ``suites_dir``, or a ``suites/`` folder
+        beside the config when there is one."""
+        paths = [builtin_suites().resolve()]
+        own = self.path(self.suites_dir or "suites")
+        if self.suites_dir and not own.is_dir():
+            raise ConfigError(f"{self._source}: suites_dir: no such folder {own}")
+        if own.is_dir() and own not in paths:
+            paths.append(own)
+        return paths
+
 
 def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     """Read and validate a config file; every problem becomes one ConfigError line."""
@@ -276,4 +313,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     except ValidationError as exc:
         raise ConfigError(one_line(str(path), Config, exc)) from None
     config._root = path.resolve().parent
+    config._source = path
+    for pattern in config.target.redact:
+        add_pattern(pattern)
     return config

@@ -22,6 +22,14 @@ def repeated(items: list[str]) -> list[str]:
     return sorted(item for item, count in Counter(items).items() if count > 1)
 
 
+def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
+    """``unknown metric 'tests.pass_rat' (did you mean 'tests.pass_rate'?)``."""
+    hint = difflib.get_close_matches(name, known, n=1)
+    if hint:
+        return f"unknown {what} {name!r} (did you mean {hint[0]!r}?)"
+    return f"unknown {what} {name!r} (known: {', '.join(sorted(known)) or 'none'})"
+
+
 def key_path(loc: Sequence[int | str]) -> str:
     """``("stages", "smoke", "suites", 1)`` -> ``stages.smoke.suites[1]``."""
     path = ""

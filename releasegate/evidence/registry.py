@@ -10,7 +10,6 @@ reports and the pytest plugin import it; it imports none of them.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
@@ -172,14 +171,6 @@ def kind(name: str) -> Kind | None:
 
 def metrics() -> dict[str, Metric]:
     return {m.name: m for k in kinds().values() for m in k.metrics}
-
-
-def unknown(what: str, name: str, known: Sequence[str]) -> str:
-    """``unknown metric 'tests.pass_rat' (did you mean 'tests.pass_rate'?)``."""
-    hint = difflib.get_close_matches(name, known, n=1)
-    if hint:
-        return f"unknown {what} {name!r} (did you mean {hint[0]!r}?)"
-    return f"unknown {what} {name!r} (known: {', '.join(sorted(known)) or 'none'})"
 
 
 def format_value(unit: str, value: float) -> str:

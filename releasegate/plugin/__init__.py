@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from releasegate.layout import SUITES
-from releasegate.plugin.options import add_options, usage_errors
+from releasegate.plugin.options import AUTH, add_options, usage_errors
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,12 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "ignore:Session-scoped fixtures defined as instance methods"
         ":pytest.PytestRemovedIn10Warning",
     )
+    config.addinivalue_line(
+        "markers",
+        "capability(name): the test needs this capability of the target (health, readiness, "
+        "version, metrics, page, feedback); without it the test is not applicable",
+    )
     base_url = config.getoption("base_url", None)
     if base_url:
         from releasegate.target import normalize_base_url
 
         with usage_errors():
-            config.option.base_url = normalize_base_url(base_url)
+            config.option.base_url, auth = normalize_base_url(base_url)
+        config.stash[AUTH] = auth
     config.pluginmanager.register(launch, "releasegate-launch")
     config.pluginmanager.register(fixtures, "releasegate-fixtures")
     if config.getoption("releasegate_evidence"):

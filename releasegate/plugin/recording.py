@@ -36,7 +36,7 @@ from releasegate.evidence.registry import KindData
 from releasegate.layout import SUITES
 from releasegate.model import Strict
 from releasegate.plugin.options import releasegate_config_of, usage_errors
-from releasegate.validation import one_line
+from releasegate.validation import one_line, unknown_name
 
 SUITE_PROPERTY = "releasegate_suite"
 TARGET_PROPERTY = "releasegate_target"
@@ -59,7 +59,7 @@ def attach_record(item: pytest.Item, kind_name: str, record: Mapping[str, Any] |
     if kind is None or kind.records is None:
         takes = [k.name for k in registry.kinds().values() if k.records is not None]
         raise ValueError(
-            "releasegate_record: " + registry.unknown("kind that takes records", kind_name, takes)
+            "releasegate_record: " + unknown_name("kind that takes records", kind_name, takes)
         )
     raw = record.model_dump(mode="json") if isinstance(record, Strict) else dict(record)
     try:

@@ -178,7 +178,7 @@ def test_a_decision_copied_to_an_empty_folder_renders_without_a_config(smoke_run
     copy.write_bytes((smoke_run / "decision.json").read_bytes())
     shown = releasegate("show", copy, cwd=tmp_path)
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    assert "smoke_pass_rate  block  PASS     100.0 %   >= 100.0 %  7" in shown.stdout
+    assert "smoke_pass_rate  block  PASS     100.0 %   >= 100.0 %  10" in shown.stdout
     assert "PROMOTE: all 2 checks pass" in shown.stdout
     markdown = releasegate("show", copy, "--markdown", cwd=tmp_path)
     assert markdown.stdout == (smoke_run / "decision.md").read_text()
@@ -210,4 +210,4 @@ def test_pytest_m_smoke_needs_no_options():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "7 passed" in result.stdout
+    assert "10 passed" in result.stdout

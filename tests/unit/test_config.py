@@ -147,7 +147,33 @@ def test_unknown_stage_lists_stages(default_config):
 
 def test_relative_paths_resolve_against_the_config_folder(project_root, tmp_path):
     config = load_config(with_edit(project_root, tmp_path, "", ""))
-    assert config.path(config.suites_dir) == (tmp_path / "suites").resolve()
+    assert config.path(config.conversations_dir) == (tmp_path / "conversations").resolve()
+
+
+def test_suites_are_the_built_in_ones_plus_a_suites_folder_beside_the_config(
+    project_root, tmp_path
+):
+    config = load_config(with_edit(project_root, tmp_path, "", ""))
+    assert config.suite_paths() == [project_root / "suites"]  # installed as releasegate.suites
+    (tmp_path / "suites").mkdir()
+    assert config.suite_paths() == [project_root / "suites", tmp_path / "suites"]
+
+
+def test_a_suites_dir_that_does_not_exist_is_named(project_root, tmp_path):
+    path = with_edit(project_root, tmp_path, 'default_stage = "staging"', 'suites_dir = "mine"')
+    with pytest.raises(ConfigError) as info:
+        load_config(path).suite_paths()
+    assert str(info.value) == f"{path}: suites_dir: no such folder {tmp_path / 'mine'}"
+
+
+def test_a_missing_conversation_policy_names_the_key(project_root, tmp_path):
+    config = load_config(with_edit(project_root, tmp_path, "", ""))
+    with pytest.raises(ConfigError) as info:
+        config.conversation_policy()
+    assert str(info.value).startswith(
+        f"{tmp_path / 'releasegate.toml'}: conversations_dir: no policy.yaml in "
+        f"{tmp_path / 'conversations'} (write one with 'releasegate init'"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Talking to a chatbot over HTTP and judging what it says."""

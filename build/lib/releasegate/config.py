@@ -1,0 +1,284 @@
+"""The releasegate.toml model: target, stages and policy, validated with messages that say
+which file, which key and what was expected."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import string
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from releasegate.chat.contract import ChatContract, JsonPath, UrlPath
+from releasegate.errors import ConfigError
+from releasegate.evidence import registry
+from releasegate.evidence.registry import Metric
+from releasegate.layout import DEFAULT_CONFIG, Suite
+from releasegate.model import Strict
+from releasegate.urls import check_base_url
+from releasegate.validation import one_line, repeated
+
+LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
+
+
+def _unique(items: list[str]) -> list[str]:
+    if twice := repeated(items):
+        raise ValueError(f"listed more than once: {', '.join(twice)}")
+    return items
+
+
+class FeedbackContract(Strict):
+    """Where ratings go; smoke posts one rating to prove the feedback loop works."""
+
+    path: UrlPath = "/api/feedback"
+    session_field: str = "session_id"
+    rating_field: str = "rating"
+    rating: int = Field(5, ge=1)
+
+
+Capability = Literal["health", "readiness", "version", "metrics", "page", "feedback"]
+CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
+
+
+class TargetConfig(Strict):
+    """The deployment under test: launched from a command on a free port, or reached at a URL.
+    ``capabilities`` says which endpoints besides chat it has; tests of the others are recorded
+    as not applicable."""
+
+    name: str
+    launch: str | None = None
+    base_url: str | None = None
+    env: dict[str, str] = {}
+    startup_timeout_s: float = Field(30.0, gt=0, le=3600)
+    capabilities: Annotated[list[Capability], AfterValidator(_unique)] = list(CAPABILITIES)
+    health_path: UrlPath = "/healthz"
+    health_status: JsonPath | None = None
+    health_ok: list[str] = Field(["ok", "pass", "healthy", "up"], min_length=1)
+    ready_path: UrlPath = "/readyz"
+    version_path: UrlPath = "/version"
+    version: JsonPath = "$.version"
+    metrics_path: UrlPath = "/metrics"
+    page_path: UrlPath = "/"
+    headers: dict[str, str] = {}
+    redact: list[str] = []
+    chat: ChatContract = Field(default_factory=lambda: ChatContract.model_validate({}))
+    feedback: FeedbackContract = FeedbackContract()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and "version_field" in data:
+            raise ValueError(
+                "'version_field' is replaced by 'version', a JSONPath: write "
+                f'version = "$.{data["version_field"]}"'
+            )
+        return data
+
+    @field_validator("redact")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
+        return patterns
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @field_validator("launch")
+    @classmethod
+    def _launch_placeholders(cls, launch: str | None) -> str | None:
+        if launch is None:
+            return None
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(launch) if name}
+        except ValueError as exc:
+            raise ValueError(f"bad placeholder syntax: {exc}") from None
+        unknown = fields - LAUNCH_PLACEHOLDERS
+        if unknown:
+            known = ", ".join("{" + p + "}" for p in sorted(LAUNCH_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {known})")
+        if "port" not in fields:
+            raise ValueError("the command must contain {port}, the port it is to listen on")
+        try:
+            shlex.split(launch)
+        except ValueError as exc:
+            raise ValueError(f"cannot split the command into words: {exc}") from None
+        return launch
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        return None if url is None else check_base_url(url)
+
+
+class Check(Strict):
+    """One policy condition: a metric, a comparison, a level and the evidence it needs."""
+
+    metric: str
+    op: Literal[">=", ">", "<=", "<", "=="]
+    threshold: float
+    select: dict[str, str] = {}
+    level: Literal["block", "warn"] = "block"
+    min_samples: int = Field(1, ge=0)
+    confidence: float | None = Field(None, gt=0, lt=1)
+    description: str = ""
+    requirement: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and "suite" in data:
+            raise ValueError(
+                f"'suite' is now a selector: write select = {{suite = {json.dumps(data['suite'])}}}"
+            )
+        return data
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if name not in registry.metrics():
+            raise ValueError(registry.unknown("metric", name, list(registry.metrics())))
+        return name
+
+    @property
+    def info(self) -> Metric:
+        """The metric's declaration: its kind, unit, measure and selectors."""
+        return registry.metrics()[self.metric]
+
+    @property
+    def kind(self) -> str:
+        """The evidence kind this check reads."""
+        return self.info.kind
+
+    @property
+    def is_rate(self) -> bool:
+        return self.info.unit == "ratio"
+
+    @model_validator(mode="after")
+    def _valid(self) -> Check:
+        if self.is_rate and not 0 <= self.threshold <= 1:
+            raise ValueError(
+                f"threshold {self.threshold:g} for the rate {self.metric}: rates are fractions "
+                "between 0 and 1 (0.9 means 90 %)"
+            )
+        for key, value in self.select.items():
+            selector = self.info.selector(key)
+            if selector is None:
+                known = [s.name for s in self.info.selectors]
+                raise ValueError(
+                    f"select: {registry.unknown('selector', key, known)} for {self.metric}"
+                )
+            if selector.values is not None and value not in selector.values:
+                raise ValueError(
+                    f"select.{key}: {registry.unknown(key, value, list(selector.values))}"
+                )
+            if not value.strip():
+                raise ValueError(f"select.{key}: must not be empty")
+        return self
+
+
+class Policy(Strict):
+    evidence_max_age_hours: float = Field(24.0, gt=0, le=24 * 366)
+    checks: dict[str, Check] = Field(min_length=1)
+
+
+class Stage(Strict):
+    """A pipeline stage: which suites run and which policy checks decide."""
+
+    description: str = ""
+    suites: Annotated[list[Suite], AfterValidator(_unique)] = Field(min_length=1)
+    checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
+
+
+class Config(Strict):
+    default_stage: str = "staging"
+    suites_dir: str = "suites"
+    conversations_dir: str = "conversations"
+    target: TargetConfig
+    stages: dict[str, Stage] = Field(min_length=1)
+    policy: Policy
+    _root: Path = PrivateAttr(default=Path())
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        if self.default_stage not in self.stages:
+            raise ValueError(
+                f"default_stage: no stage '{self.default_stage}' (stages: {', '.join(self.stages)})"
+            )
+        for name, stage in self.stages.items():
+            for i, check_id in enumerate(stage.checks):
+                check = self.policy.checks.get(check_id)
+                if check is None:
+                    raise ValueError(
+                        f"stages.{name}.checks[{i}]: no check '{check_id}' in policy.checks "
+                        f"(defined: {', '.join(self.policy.checks)})"
+                    )
+                suite = check.select.get("suite")
+                if suite and suite not in stage.suites:
+                    raise ValueError(
+                        f"stages.{name}.checks[{i}]: check '{check_id}' measures the "
+                        f"{suite} suite, which this stage does not run "
+                        f"(suites: {', '.join(stage.suites)})"
+                    )
+        return self
+
+    def policy_sha256(self, stage: str) -> str:
+        """Fingerprint of what decides this stage (its suites, checks and the policy), by
+        meaning rather than formatting; recorded in every decision."""
+        decisive = {"policy": self.policy.model_dump(mode="json"), "stage": stage}
+        decisive["stage_definition"] = self.stages[stage].model_dump(mode="json")
+        canonical = json.dumps(decisive, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def root(self) -> Path:
+        """The folder of the config file; relative paths in it are relative to this."""
+        return self._root
+
+    def stage(self, name: str | None) -> tuple[str, Stage]:
+        """The named stage (or the default), or a ConfigError listing the known ones."""
+        name = name or self.default_stage
+        if name not in self.stages:
+            raise ConfigError(f"unknown stage '{name}' (stages: {', '.join(self.stages)})")
+        return name, self.stages[name]
+
+    def path(self, relative: str) -> Path:
+        return (self._root / relative).resolve()
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
+    """Read and validate a config file; every problem becomes one ConfigError line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(one_line(str(path), Config, exc)) from None
+    config._root = path.resolve().parent
+    return config

@@ -1,0 +1,1 @@
+"""Evidence: the only thing the gate reads. Producers write it, readers validate it."""

@@ -1,0 +1,135 @@
+"""Write evidence atomically; read it back validated, turning every defect into a named problem."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from releasegate.evidence import registry
+from releasegate.evidence.envelope import Evidence
+from releasegate.evidence.registry import KindData
+from releasegate.validation import describe_errors
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(payload, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; CI artifact uploaders must read it
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_evidence(path: Path, evidence: Evidence) -> None:
+    write_json(path, evidence.dump())
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: Path
+    sha256: str
+    envelope: Evidence
+    data: KindData | dict[str, Any]  # the kind's model, or the raw dict of a kind we don't know
+
+    @property
+    def kind(self) -> str:
+        return self.envelope.kind
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An evidence file that cannot be used; ``kind`` is None when even that is unknown."""
+
+    path: Path
+    kind: str | None
+    reason: str
+
+
+@dataclass
+class EvidenceSet:
+    folders: list[Path]
+    files: list[EvidenceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _first_errors(
+    model: type[BaseModel], exc: ValidationError, prefix: str = "", limit: int = 3
+) -> str:
+    errors = [prefix + line for line in describe_errors(model, exc)]
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(errors[:limit]) + more
+
+
+def read_file(path: Path) -> EvidenceFile | Problem:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Problem(path, None, f"unreadable: {exc.strerror}")
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Problem(path, None, f"not valid JSON (truncated?): {exc}")
+    except RecursionError:
+        return Problem(path, None, "not usable JSON: nested too deeply")
+    named = payload.get("kind") if isinstance(payload, dict) else None
+    named = named if isinstance(named, str) and named else None
+    try:
+        envelope = Evidence.model_validate(payload)
+    except ValidationError as exc:
+        return Problem(path, named, f"not releasegate evidence: {_first_errors(Evidence, exc)}")
+    kind = registry.kind(envelope.kind)
+    if kind is None:  # e.g. from a newer releasegate: no check of ours can read it
+        return EvidenceFile(path, digest, envelope, envelope.data)
+    model = kind.data_model
+    try:
+        data = model.model_validate(envelope.data)
+    except ValidationError as exc:
+        errors = _first_errors(model, exc, prefix="data.")
+        return Problem(path, envelope.kind, f"invalid {envelope.kind} data: {errors}")
+    return EvidenceFile(path, digest, envelope, data)
+
+
+def _is_decision(path: Path) -> bool:
+    """Decisions may sit beside evidence (a run folder, an ``evaluate --out`` folder)."""
+    if path.name != "decision.json":
+        return False
+    try:
+        return bool(json.loads(path.read_bytes()).get("schema") == "releasegate.decision/v1")
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return False
+
+
+def json_files(folder: Path) -> list[Path]:
+    """Every regular ``*.json`` file below the folder, parallel jobs' subfolders included."""
+    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".json" and p.is_file())
+    return sorted(p for p in found if not _is_decision(p))
+
+
+def read_folders(folders: list[Path]) -> EvidenceSet:
+    """Read each file once, however often it is named (a folder twice, a run folder and its
+    evidence folder, a copied file): evidence counted twice would inflate every sample."""
+    found = EvidenceSet(folders=list(dict.fromkeys(f.resolve() for f in folders)))
+    paths = dict.fromkeys(p.resolve() for folder in found.folders for p in json_files(folder))
+    seen: set[str] = set()
+    for path in paths:
+        result = read_file(path)
+        if isinstance(result, Problem):
+            found.problems.append(result)
+        elif result.sha256 not in seen:
+            seen.add(result.sha256)
+            found.files.append(result)
+    return found

@@ -1,0 +1,280 @@
+"""``kind: tests``: one pytest session's outcomes, and the metrics a policy reads from them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+import pytest
+from pydantic import NonNegativeFloat, NonNegativeInt, model_validator
+
+from releasegate.evidence.registry import (
+    Kind,
+    KindData,
+    Measurement,
+    Metric,
+    NoData,
+    Scope,
+    Selector,
+    Sourced,
+    register,
+)
+from releasegate.layout import SUITES
+from releasegate.model import Strict
+from releasegate.validation import repeated
+
+Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
+OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+# pytest's exit codes, named from pytest itself: 6 is "max warnings error", not a mystery.
+EXIT_MEANINGS = {code.value: code.name.lower().replace("_", " ") for code in pytest.ExitCode}
+FINISHED = {pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED}
+# When parallel jobs report the same test, the worst outcome stands and it counts once.
+SEVERITY = {"skipped": 0, "xfailed": 1, "passed": 2, "xpassed": 3, "failed": 4, "error": 5}
+MAX_DETAILS = 5
+
+
+class TestResult(Strict):
+    __test__ = False  # not a pytest test class
+    nodeid: str
+    outcome: Outcome
+    duration_s: NonNegativeFloat
+    markers: list[str] = []
+    message: str | None = None
+
+
+class CollectionError(Strict):
+    nodeid: str
+    message: str
+
+
+class DeselectedTest(Strict):
+    """A collected test that the session's options took out before it ran."""
+
+    nodeid: str
+    markers: list[str] = []
+
+
+def count_outcomes(tests: Sequence[TestResult]) -> dict[str, int]:
+    counts = Counter(t.outcome for t in tests)
+    return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+
+
+class TestsData(KindData):
+    """One pytest session.
+
+    The counts are redundant with ``tests`` on purpose: a reader recomputes them, so a file that
+    was cut short or edited by hand is caught instead of trusted. ``deselected`` lists the tests
+    that ``-m``, ``-k``, ``--deselect`` or a plugin took out, so a narrowed run cannot pass for
+    a whole one.
+    """
+
+    KIND = "tests"
+    __test__ = False  # not a pytest test class
+
+    selection: str | None = None  # the -m expression
+    keyword: str | None = None  # the -k expression
+    deselect_args: list[str] = []  # --deselect values
+    addopts_env: str | None = None  # PYTEST_ADDOPTS, where options hide from the command line
+    deselected: list[DeselectedTest] = []
+    exit_code: int
+    collected: NonNegativeInt
+    counts: dict[str, NonNegativeInt]
+    by_marker: dict[str, dict[str, NonNegativeInt]]
+    collection_errors: list[CollectionError] = []
+    tests: list[TestResult]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TestsData:
+        if self.counts != count_outcomes(self.tests):
+            raise ValueError("counts do not match the listed tests (file truncated or edited?)")
+        for marker, counts in self.by_marker.items():
+            if counts != count_outcomes([t for t in self.tests if marker in t.markers]):
+                raise ValueError(f"by_marker.{marker} does not match the listed tests")
+        if twice := repeated([t.nodeid for t in self.tests]):
+            raise ValueError(f"test {twice[0]!r} is listed more than once")
+        failing = self.counts["failed"] + self.counts["error"]
+        if self.exit_code == pytest.ExitCode.OK and failing:
+            raise ValueError(f"exit_code 0 (all passed) but {failing} tests failed")
+        if self.exit_code == pytest.ExitCode.TESTS_FAILED and not failing:
+            raise ValueError("exit_code 1 (tests failed) but no failing test is listed")
+        return self
+
+    @classmethod
+    def build(
+        cls,
+        tests: list[TestResult],
+        collected: int,
+        exit_code: int,
+        collection_errors: list[CollectionError] | None = None,
+        selection: str | None = None,
+        **options: object,
+    ) -> TestsData:
+        """Derive the counts from the tests; ``options`` are the selection fields."""
+        return cls.model_validate(
+            {
+                "selection": selection,
+                "exit_code": exit_code,
+                "collected": collected,
+                "counts": count_outcomes(tests),
+                "by_marker": {
+                    m: count_outcomes([t for t in tests if m in t.markers]) for m in SUITES
+                },
+                "collection_errors": collection_errors or [],
+                "tests": tests,
+                **options,
+            }
+        )
+
+    def narrowed_by(self) -> str:
+        """The options this session was narrowed with, in their own words."""
+        how = [f"-m {self.selection!r}"] if self.selection else []
+        how += [f"-k {self.keyword!r}"] if self.keyword else []
+        how += [f"--deselect {arg}" for arg in self.deselect_args]
+        shown = " ".join(how) if how else "none on the command line: a plugin, e.g. --lf"
+        if self.addopts_env:
+            shown += f"; PYTEST_ADDOPTS={self.addopts_env!r}"
+        return shown
+
+
+def _incomplete(files: Sequence[Sourced[TestsData]]) -> NoData | None:
+    """A pytest session that crashed, was interrupted or stopped early proves nothing, whatever
+    it counted."""
+    for f in files:
+        data = f.data
+        if data.exit_code not in FINISHED:
+            meaning = EXIT_MEANINGS.get(data.exit_code, "not a pytest exit code")
+            reason = f"{f.source}: pytest ended with exit code {data.exit_code} ({meaning})"
+            if data.collection_errors:
+                first = data.collection_errors[0]
+                more = len(data.collection_errors) - 1
+                reason += f"; collection error in {first.nodeid}: {first.message}"
+                reason += f" (and {more} more)" if more else ""
+            return NoData(reason)
+        if len(data.tests) < data.collected:
+            return NoData(
+                f"{f.source}: only {len(data.tests)} of {data.collected} collected tests "
+                "reported (stopped early, e.g. by -x or --maxfail)"
+            )
+    return None
+
+
+def _merged(files: Sequence[Sourced[TestsData]]) -> list[TestResult]:
+    merged: dict[str, TestResult] = {}
+    for f in files:
+        for test in f.data.tests:
+            known = merged.get(test.nodeid)
+            if known is None or SEVERITY[test.outcome] > SEVERITY[known.outcome]:
+                merged[test.nodeid] = test
+    return list(merged.values())
+
+
+def _deselected(files: Sequence[Sourced[TestsData]], suites: tuple[str, ...]) -> NoData | None:
+    """Tests of the check's suites that a session deselected and no session ran: the stage
+    was narrowed by something other than its own suite selection."""
+    ran = {t.nodeid for f in files for t in f.data.tests}
+    for f in files:
+        missing = [
+            d for d in f.data.deselected if set(d.markers) & set(suites) and d.nodeid not in ran
+        ]
+        if missing:
+            names = ", ".join(d.nodeid for d in missing[:MAX_DETAILS])
+            more = f" and {len(missing) - MAX_DETAILS} more" if len(missing) > MAX_DETAILS else ""
+            return NoData(
+                f"{len(missing)} {'/'.join(suites)} test(s) deselected, so the stage did not run "
+                f"whole: {names}{more} (session options: {f.data.narrowed_by()}; {f.source})"
+            )
+    return None
+
+
+def _failure_line(test: TestResult) -> str:
+    return f"{test.nodeid} [{test.outcome}]" + (f": {test.message}" if test.message else "")
+
+
+def _executed(tests: list[TestResult]) -> list[TestResult]:
+    return [t for t in tests if t.outcome in ("passed", "xpassed", "failed", "error")]
+
+
+def _suite_tests(scope: Scope, files: Sequence[Sourced[TestsData]]) -> list[TestResult] | NoData:
+    """The executed tests of the check's suites; every suite must have run, whole."""
+    suites = scope.suites
+    problem = _incomplete(files) or _deselected(files, suites)
+    if problem:
+        return problem
+    tests = [t for t in _merged(files) if set(t.markers) & set(suites)]
+    silent = [s for s in suites if not _executed([t for t in tests if s in t.markers])]
+    if silent:
+        collected = sum(f.data.collected for f in files)
+        return NoData(
+            f"0 {' or '.join(silent)} tests executed ({len(files)} tests evidence file(s), "
+            f"{collected} collected): zero tests is never a pass"
+        )
+    return _executed(tests)
+
+
+def _scope_name(scope: Scope) -> str:
+    return f"{scope.suites[0]} tests" if len(scope.suites) == 1 else "tests"
+
+
+def _failing(executed: list[TestResult]) -> tuple[list[TestResult], list[str], int]:
+    failing = [t for t in executed if t.outcome in ("failed", "error")]
+    details = [_failure_line(t) for t in failing[:MAX_DETAILS]]
+    return failing, details, max(0, len(failing) - MAX_DETAILS)
+
+
+def measure_pass_rate(scope: Scope, files: Sequence[Sourced[TestsData]]) -> Measurement | NoData:
+    """(passed + xpassed) over executed tests of the check's suites."""
+    executed = _suite_tests(scope, files)
+    if isinstance(executed, NoData):
+        return executed
+    failing, details, omitted = _failing(executed)
+    passed = len(executed) - len(failing)
+    summary = f"{passed} of {len(executed)} {_scope_name(scope)} passed"
+    if failing:
+        summary += f", {len(failing)} failed"
+    return Measurement(
+        passed / len(executed),
+        len(executed),
+        summary,
+        successes=passed,
+        details=details,
+        omitted=omitted,
+    )
+
+
+def measure_executed(scope: Scope, files: Sequence[Sourced[TestsData]]) -> Measurement | NoData:
+    """How many tests of the check's suites ran (passed, failed or errored)."""
+    executed = _suite_tests(scope, files)
+    if isinstance(executed, NoData):
+        return executed
+    _, details, omitted = _failing(executed)
+    count = len(executed)
+    summary = f"{count} {_scope_name(scope)} executed"
+    return Measurement(count, count, summary, details=details, omitted=omitted)
+
+
+SUITE = Selector("suite", "only the tests with this suite marker", values=SUITES)
+
+KIND = register(
+    Kind(
+        name="tests",
+        description="outcomes of a pytest session (or an imported JUnit XML)",
+        data_model=TestsData,
+        metrics=(
+            Metric(
+                "tests.pass_rate",
+                "ratio",
+                "(passed + xpassed) / executed, over the check's suites",
+                measure_pass_rate,
+                (SUITE,),
+            ),
+            Metric(
+                "tests.executed",
+                "count",
+                "tests executed (passed, xpassed, failed or error), over the check's suites",
+                measure_executed,
+                (SUITE,),
+            ),
+        ),
+    )
+)

@@ -1,0 +1,1 @@
+"""The gate: evidence in, a PROMOTE/BLOCK decision with every check explained out."""

@@ -1,0 +1,1 @@
+"""Render a decision for people (console, Markdown) and machines (JSON, JUnit)."""

@@ -1,0 +1,77 @@
+"""The decision as a terminal table: every check with observed value, threshold and reason."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from typing import TextIO
+
+from releasegate.gate.decision import CheckResult, Decision
+
+COLORS = {
+    "PASS": "32",
+    "WARN": "33",
+    "FAIL": "31",
+    "NO_DATA": "35",
+    "PROMOTE": "1;32",
+    "BLOCK": "1;31",
+}
+HEADER = ("CHECK", "LEVEL", "VERDICT", "OBSERVED", "THRESHOLD", "SAMPLES")
+
+
+def use_color(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, word: str, color: bool) -> str:
+    return f"\033[{COLORS[word]}m{text}\033[0m" if color else text
+
+
+def _row(check: CheckResult) -> tuple[str, ...]:
+    return (
+        check.id,
+        check.level,
+        check.verdict,
+        check.shown_observed,
+        check.shown_threshold,
+        str(check.samples),
+    )
+
+
+def headline(decision: Decision) -> str:
+    blocking = decision.blocking
+    if not blocking:
+        warned = [c.id for c in decision.checks if c.verdict == "WARN"]
+        note = f" (warnings: {', '.join(warned)})" if warned else ""
+        return f"PROMOTE: all {len(decision.checks)} checks pass{note}"
+    named = ", ".join(f"{c.id} {c.verdict}" for c in blocking)
+    return f"BLOCK: {named}"
+
+
+def target_line(decision: Decision) -> str:
+    """``taxbot 1.0.0``: the target's name and version, as far as the decision knows them."""
+    target = decision.target
+    return " ".join(filter(None, (target.name or "target", target.version)))
+
+
+def render(decision: Decision, color: bool = False) -> str:
+    width = max(60, min(shutil.get_terminal_size((120, 24)).columns, 160))
+    target = decision.target
+    name = target_line(decision)
+    lines = [
+        f"releasegate · stage {decision.stage} · run {decision.run_id or '-'} · "
+        f"{name} at {target.base_url or '-'}",
+        "",
+    ]
+    rows = [HEADER] + [_row(c) for c in decision.checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip())
+    for check, row in zip(decision.checks, rows[1:], strict=True):
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=True)]
+        cells[2] = _paint(cells[2], check.verdict, color)
+        lines.append("  ".join(cells).rstrip())
+        for part in check.reason.splitlines():
+            lines += textwrap.wrap(part, width, initial_indent="    ", subsequent_indent="      ")
+    lines += ["", _paint(headline(decision), decision.decision, color)]
+    return "\n".join(lines)

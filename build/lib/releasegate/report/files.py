@@ -1,0 +1,43 @@
+"""Write every rendering of a decision into a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from releasegate.errors import UserError
+from releasegate.evidence.io import write_json
+from releasegate.gate.decision import Decision
+from releasegate.report.junit import render_junit
+from releasegate.report.markdown import render_markdown
+from releasegate.validation import one_line
+
+DECISION_FILES = ("decision.json", "decision.md", "gate-junit.xml")
+
+
+def write_decision(decision: Decision, folder: Path) -> list[Path]:
+    """Paths inside the decision are relative to ``folder``: evaluate it with that home."""
+    json_path, md_path, junit_path = (folder / name for name in DECISION_FILES)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(json_path, decision.dump())
+        md_path.write_text(render_markdown(decision), encoding="utf-8")
+        junit_path.write_text(render_junit(decision), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the decision to {folder}: {exc.strerror or exc}") from None
+    return [json_path, md_path, junit_path]
+
+
+def read_decision(path: Path) -> Decision:
+    """A decision file read back and validated; any defect is one line naming the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return Decision.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise UserError(f"{path}: not valid JSON (truncated?)") from None
+        raise UserError(one_line(f"{path}: not a releasegate decision", Decision, exc, 3)) from None

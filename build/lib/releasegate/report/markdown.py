@@ -1,0 +1,45 @@
+"""The decision as Markdown, sized for a CI job summary."""
+
+from __future__ import annotations
+
+import html
+
+from releasegate.gate.decision import Decision
+from releasegate.report.console import headline, target_line
+
+ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⛔"}
+
+
+def _cell(text: str) -> str:
+    """Table-safe: reasons quote target output, which may hold markup or pipes."""
+    escaped = html.escape(text, quote=False).replace("|", "\\|")
+    return escaped.replace("\n", "<br>")
+
+
+def render_markdown(decision: Decision) -> str:
+    icon = "✅" if decision.decision == "PROMOTE" else "❌"
+    target = decision.target
+    lines = [
+        f"## {icon} releasegate: {decision.decision} for stage `{decision.stage}`",
+        "",
+        f"**{_cell(headline(decision))}**",
+        "",
+        f"- Target: {target_line(decision)}{'' if target.version else ' (version unknown)'} "
+        f"at `{target.base_url or '-'}`",
+        f"- Run: `{decision.run_id or '-'}` · policy sha256 `{decision.policy_sha256[:12]}`",
+        "",
+        "| Check | Level | Verdict | Observed | Threshold | Samples | Reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for check in decision.checks:
+        name = f"`{check.id}`" + (f"<br>{_cell(check.requirement)}" if check.requirement else "")
+        lines.append(
+            f"| {name} | {check.level} | {ICONS[check.verdict]} {check.verdict} "
+            f"| {_cell(check.shown_observed)} | {_cell(check.shown_threshold)} | {check.samples} "
+            f"| {_cell(check.reason)} |"
+        )
+    if decision.evidence:
+        lines += ["", "<details><summary>Evidence</summary>", ""]
+        lines += [f"- `{e.file}` ({e.kind}, sha256 `{e.sha256[:12]}`)" for e in decision.evidence]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,224 @@
+"""``releasegate run``: launch the target, run the stage's phases, gather evidence, decide.
+
+A stage is a list of phases; each knows its name, what it covers (suites, evidence kinds) and
+how it runs. Pytest sessions are one implementation; load will be another. Smoke runs first and
+fails fast: when its checks block, later phases are skipped and their checks report NO_DATA
+("not run: functional (skipped because smoke blocked)"), so the decision leads with smoke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from releasegate.chat.policy import POLICY_FILE, load_policy
+from releasegate.config import Config, Stage
+from releasegate.errors import UserError
+from releasegate.evidence.io import read_folders
+from releasegate.evidence.kinds.tests import EXIT_MEANINGS
+from releasegate.gate.decision import Decision, TargetInfo
+from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
+from releasegate.runid import new_run_id
+from releasegate.target import normalize_base_url, target_session
+from releasegate.targetinfo import fetch_version
+
+# pytest could not run at all: a problem of the setup, not a verdict on the target.
+PYTEST_CANNOT_RUN = {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
+
+
+@dataclass(frozen=True)
+class RunContext:
+    config: Config
+    config_path: Path
+    run_id: str
+    stage: str
+    base_url: str
+    evidence_dir: Path
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    wrote_evidence: bool
+    note: str  # how it ended, in words, for a reason when it wrote nothing
+
+
+class Phase(Protocol):
+    """One step of a stage that produces evidence."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suites(self) -> tuple[str, ...]: ...
+
+    @property
+    def fail_fast(self) -> bool:
+        """When this phase's own checks block, the later phases are skipped."""
+        ...
+
+    def run(self, context: RunContext) -> PhaseResult: ...
+
+
+@dataclass(frozen=True)
+class PytestPhase:
+    """A pytest session over the stage's suites with the given markers, in a subprocess."""
+
+    name: str
+    suites: tuple[str, ...]
+    fail_fast: bool = False
+
+    def argv(self, context: RunContext, evidence: Path) -> list[str]:
+        config = context.config
+        return [
+            sys.executable, "-m", "pytest", str(config.path(config.suites_dir)),
+            "-m", " or ".join(self.suites),
+            "--base-url", context.base_url,
+            # pytest runs in the config's folder: hand it absolute paths
+            "--releasegate-config", str(context.config_path.resolve()),
+            "--releasegate-evidence", str(evidence.absolute()),
+            "--releasegate-run-id", context.run_id,
+            "--releasegate-stage", context.stage,
+            "-p", "no:cacheprovider", "-q", "--tb=short",
+        ]  # fmt: skip
+
+    def run(self, context: RunContext) -> PhaseResult:
+        evidence = context.evidence_dir / self.name
+        _say(f"running {self.name} suites: pytest -m '{' or '.join(self.suites)}'")
+        completed = subprocess.run(
+            self.argv(context, evidence),
+            cwd=context.config.root,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        code = completed.returncode
+        if code in PYTEST_CANNOT_RUN:
+            raise UserError(
+                f"pytest could not run the {self.name} suites ({EXIT_MEANINGS[code]}, exit "
+                f"{code}); its message is above"
+            )
+        wrote = any(evidence.glob("tests-*.json"))
+        meaning = EXIT_MEANINGS.get(code, "not a pytest exit code")
+        return PhaseResult(wrote, f"pytest ended with exit code {code} ({meaning})")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    decision: Decision
+    run_dir: Path
+
+
+def plan(stage: Stage) -> list[Phase]:
+    """Smoke alone first (it gates the rest), then every other suite in one pytest session."""
+    rest = tuple(s for s in stage.suites if s != "smoke")
+    phases: list[Phase] = []
+    if "smoke" in stage.suites:
+        phases.append(PytestPhase("smoke", ("smoke",), fail_fast=bool(rest)))
+    if rest:
+        phases.append(PytestPhase("functional", rest))
+    return phases
+
+
+def _say(message: str) -> None:
+    print(f"releasegate: {message}", file=sys.stderr, flush=True)
+
+
+def _point_latest(reports: Path, run_dir: Path) -> None:
+    """``reports/latest`` -> this run, replaced atomically."""
+    link = reports / "latest"
+    tmp = reports / f".latest-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def _phase_checks(config: Config, stage: Stage, phase: Phase) -> list[str]:
+    """The stage's checks that this phase alone decides (those selecting one of its suites)."""
+    return [c for c in stage.checks if config.policy.checks[c].select.get("suite") in phase.suites]
+
+
+def run(
+    config: Config,
+    config_path: Path,
+    stage_name: str | None,
+    base_url: str | None,
+    reports: Path,
+) -> RunResult:
+    stage_name, stage = config.stage(stage_name)
+    # Fail on bad inputs before creating or launching anything.
+    if base_url:
+        base_url = normalize_base_url(base_url)
+    load_policy(config.path(config.conversations_dir) / POLICY_FILE)
+    run_id = new_run_id()
+    run_dir = reports / run_id
+    evidence_dir = run_dir / "evidence"
+    try:
+        evidence_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
+    _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
+    skipped: dict[str, SkippedPhase] = {}
+    with target_session(config.target, base_url, log_dir=run_dir) as target:
+        if not target.launched:
+            _say(f"testing the deployment at {target.base_url} (nothing launched)")
+        version = fetch_version(target.base_url, config.target)
+        if version is None:
+            _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")
+        info = TargetInfo(base_url=target.base_url, version=version, name=config.target.name)
+        context = RunContext(config, config_path, run_id, stage_name, target.base_url, evidence_dir)
+        blocked_by: str | None = None
+        for phase in plan(stage):
+            if blocked_by:
+                skipped[phase.name] = SkippedPhase(
+                    f"skipped because {blocked_by} blocked", phase.suites
+                )
+                continue
+            result = phase.run(context)
+            if not result.wrote_evidence:
+                skipped[phase.name] = SkippedPhase(
+                    f"{result.note} and wrote no evidence", phase.suites
+                )
+            if phase.fail_fast:
+                early = _decide(
+                    config, stage_name, run_dir, run_id, info, skipped,
+                    _phase_checks(config, stage, phase),
+                )  # fmt: skip
+                if early.decision == "BLOCK":
+                    blocked_by = phase.name
+                    _say(f"{phase.name} blocked: the later phases are skipped")
+    decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None)
+    with contextlib.suppress(OSError):
+        _point_latest(reports, run_dir)
+    return RunResult(decision, run_dir)
+
+
+def _decide(
+    config: Config,
+    stage: str,
+    run_dir: Path,
+    run_id: str,
+    target: TargetInfo,
+    skipped: dict[str, SkippedPhase],
+    checks: list[str] | None,
+) -> Decision:
+    return evaluate(
+        GateRequest(
+            config=config,
+            stage=stage,
+            evidence=read_folders([run_dir / "evidence"]),
+            now=datetime.now(UTC),
+            run_id=run_id,
+            target=target,
+            skipped=skipped,
+            checks=checks,
+            home=run_dir,
+        )
+    )

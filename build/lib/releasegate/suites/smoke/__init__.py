@@ -1,0 +1,1 @@
+"""smoke: is the deployment alive and doing its one job?"""

@@ -1,0 +1,120 @@
+"""Injected regressions (``TAXBOT_FAULTS``), parsed once at startup.
+
+Faults exist so the release gate can be shown, and tested, to block realistic regressions.
+Parsing is strict: a typo in a fault list must stop the server, not silently run a healthy bot.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+TAX_INTENTS = ("appeals", "assessment", "exemptions", "payment", "rates")
+
+FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metrics", "promise")
+KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
+
+MAX_SLOW_MS = 60_000
+
+
+class FaultError(ValueError):
+    """A fault list that cannot be honoured exactly; the message names the bad item."""
+
+
+@dataclass(frozen=True)
+class Faults:
+    """The regressions this process injects; the default instance injects none."""
+
+    no_disclaimer: frozenset[str] = frozenset()
+    promise: bool = False
+    slow_ms: int = 0
+    error_rate: Fraction = Fraction(0)
+    a11y: bool = False
+    no_feedback: bool = False
+    no_metrics: bool = False
+    echo_pii: bool = False
+    injection: bool = False
+    down: bool = False
+
+    @classmethod
+    def parse(cls, spec: str) -> Faults:
+        """Parse a comma list such as ``"no_disclaimer:appeals, slow:400"``."""
+        flags: dict[str, bool] = {}
+        no_disclaimer: set[str] = set()
+        valued: dict[str, str] = {}
+        for raw in spec.split(","):
+            item = raw.strip()
+            if not item:
+                continue
+            name, sep, arg = (part.strip() for part in item.partition(":"))
+            if name not in KNOWN_FAULTS:
+                raise FaultError(f"unknown fault {name!r} (known: {', '.join(KNOWN_FAULTS)})")
+            if name == "no_disclaimer":
+                no_disclaimer.update(_disclaimer_topics(arg if sep else None))
+            elif name in FLAG_FAULTS:
+                if sep:
+                    raise FaultError(f"fault {name!r} takes no argument (got {item!r})")
+                flags[name] = True
+            elif name in valued:
+                raise FaultError(f"fault {name!r} is given twice")
+            else:
+                valued[name] = arg if sep else ""
+        return cls(
+            no_disclaimer=frozenset(no_disclaimer),
+            slow_ms=_slow_ms(valued["slow"]) if "slow" in valued else 0,
+            error_rate=_error_rate(valued["errors"]) if "errors" in valued else Fraction(0),
+            **flags,
+        )
+
+    def drops_disclaimer(self, topic: str) -> bool:
+        """True when replies carrying information on ``topic`` must omit the disclaimer."""
+        return topic in self.no_disclaimer
+
+
+def _disclaimer_topics(arg: str | None) -> set[str]:
+    if arg is None:
+        return set(TAX_INTENTS)
+    if arg not in TAX_INTENTS:
+        raise FaultError(
+            f"no_disclaimer: unknown intent {arg!r} (tax intents: {', '.join(TAX_INTENTS)})"
+        )
+    return {arg}
+
+
+def _slow_ms(arg: str) -> int:
+    if not (arg.isascii() and arg.isdigit() and 1 <= int(arg) <= MAX_SLOW_MS):
+        raise FaultError(
+            f"slow needs whole milliseconds from 1 to {MAX_SLOW_MS}, like slow:400 (got {arg!r})"
+        )
+    return int(arg)
+
+
+def _error_rate(arg: str) -> Fraction:
+    problem = f"errors needs a rate with 0 < RATE <= 1, like errors:0.05 (got {arg!r})"
+    try:
+        rate = Fraction(arg)
+    except (ValueError, ZeroDivisionError):
+        raise FaultError(problem) from None
+    if not 0 < rate <= 1:
+        raise FaultError(problem)
+    return rate
+
+
+class FailureSchedule:
+    """Which requests the ``errors:RATE`` fault fails: deterministic, so tests can count.
+
+    Request n (1-based) fails when floor(n * RATE) > floor((n - 1) * RATE); with RATE 0.25
+    that is requests 4, 8, 12, ... Exact fractions keep the pattern free of float drift.
+    """
+
+    def __init__(self, rate: Fraction) -> None:
+        self._rate = rate
+        self._requests = itertools.count(1)
+
+    def next_fails(self) -> bool:
+        if not self._rate:
+            return False
+        n = next(self._requests)
+        return math.floor(n * self._rate) > math.floor((n - 1) * self._rate)
