@@ -20,7 +20,7 @@ from typing import Protocol
 import pytest
 
 from releasegate.chat.engine import ChatFailure
-from releasegate.chat.transport import chat_target, open_session
+from releasegate.chat.transport import chat_target, open_session, refused
 from releasegate.config import Config, Stage
 from releasegate.errors import UserError
 from releasegate.evidence.io import read_folders
@@ -153,8 +153,8 @@ def check_contract(config: Config, target: RunningTarget) -> None:
         try:
             chat = chat_target(config.target, session, str(config.source))
             chat.conversation().send(config.target.chat.smoke_message)
-        except ChatFailure:
-            return
+        except ChatFailure as exc:
+            refused(exc, str(config.source))
 
 
 def _point_latest(reports: Path, run_dir: Path) -> None:

@@ -35,6 +35,10 @@ class ContractError(UserError):
 class ChatFailure(AssertionError):
     """The target answered a chat turn with an error, or not at all: a failed check."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # None: no answer at all
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -151,7 +155,9 @@ class Conversation:
         contract = self.contract
         where = f"POST {contract.path}"
         if not 200 <= response.status < 300:
-            raise ChatFailure(f"{where} answered {response.status}: {excerpt(response.text)}")
+            raise ChatFailure(
+                f"{where} answered {response.status}: {excerpt(response.text)}", response.status
+            )
         try:
             body = json.loads(response.text)
         except ValueError:
@@ -160,7 +166,9 @@ class Conversation:
                 f"{excerpt(response.text) or '(empty)'}"
             ) from None
         if body == []:
-            raise ChatFailure(f"{where} answered an empty list: the bot sent no message")
+            raise ChatFailure(
+                f"{where} answered an empty list: the bot sent no message", response.status
+            )
         parts = [m.value for m in compile_path(contract.reply).find(body)]
         if not parts:
             raise ContractError(
@@ -201,9 +209,8 @@ def first_model(contract: ChatContract, transport: Transport, headers: Mapping[s
     path = contract.models_path or "/v1/models"
     response = transport.send(ChatRequest("GET", path, None, headers), contract.timeout_s)
     if not 200 <= response.status < 300:
-        raise ContractError(
-            f"target.chat.model: not set, and GET {path} answered {response.status}: "
-            f"{excerpt(response.text)}"
+        raise ChatFailure(
+            f"GET {path} answered {response.status}: {excerpt(response.text)}", response.status
         )
     try:
         found = lookup(json.loads(response.text), contract.models_id)

@@ -62,6 +62,15 @@ class ChatTarget:
         return Conversation(self.target.chat, self.transport, self.headers, self.model)
 
 
+def refused(exc: ChatFailure, source: str) -> None:
+    """401 and 403 mean the harness was not let in: it cannot test, the bot did not fail."""
+    if exc.status in (401, 403):
+        raise ConfigError(
+            f"{source}: the target refused the credentials: {exc} (check the headers in "
+            "[target] and [target.chat] and the environment variables they read)"
+        ) from None
+
+
 def chat_target(target: TargetConfig, session: TargetSession, source: str) -> ChatTarget:
     """Resolve the chat headers and, when the contract names a model it was not given, ask the
     server for one. ConfigError or ContractError when that cannot be done."""
@@ -76,5 +85,6 @@ def chat_target(target: TargetConfig, session: TargetSession, source: str) -> Ch
         try:
             model = first_model(contract, transport, headers)
         except ChatFailure as exc:
+            refused(exc, source)
             raise ConfigError(f"{source}: target.chat.model: not set, and {exc}") from None
     return ChatTarget(target, transport, headers, model)

@@ -43,9 +43,28 @@ def pytest_configure(config: pytest.Config) -> None:
         with usage_errors():
             config.option.base_url, auth = normalize_base_url(base_url)
         config.stash[AUTH] = auth
+    _add_suites(config)
     config.pluginmanager.register(launch, "releasegate-launch")
     config.pluginmanager.register(fixtures, "releasegate-fixtures")
     if config.getoption("releasegate_evidence"):
         from releasegate.plugin import recording
 
         recording.register(config)
+
+
+def _add_suites(config: pytest.Config) -> None:
+    """``pytest -m smoke`` in a project with only a releasegate.toml runs the built-in suites
+    (and the project's own ``suites/``): when ``-m`` selects a suite and pytest was given no
+    paths and has no ``testpaths``, the suites are added to what it collects. A plain
+    ``pytest`` in a project with tests of its own collects only those."""
+    from releasegate.plugin.launch import names_a_suite
+    from releasegate.plugin.options import find_config, releasegate_config_of
+
+    if config.args_source != pytest.Config.ArgsSource.INVOCATION_DIR or not names_a_suite(config):
+        return
+
+    if not find_config(config).is_file():
+        return
+    with usage_errors():
+        paths = releasegate_config_of(config).suite_paths()
+    config.args += [str(p) for p in paths if str(p) not in config.args]

@@ -51,7 +51,7 @@ def _needs_target(item: pytest.Item) -> bool:
     )
 
 
-def _names_a_suite(config: pytest.Config) -> bool:
+def names_a_suite(config: pytest.Config) -> bool:
     """``-m smoke``, ``-m "e2e or a11y"``: a selection of suites, not an exclusion of them."""
     words = set(re.findall(r"\w+", config.getoption("markexpr") or ""))
     return bool(words & set(SUITES)) and "not" not in words
@@ -66,7 +66,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if config.option.collectonly or config.getoption("base_url", None):
         return
-    if not (_names_a_suite(config) and _runs_tests_here(config) and find_config(config).is_file()):
+    if not (names_a_suite(config) and _runs_tests_here(config) and find_config(config).is_file()):
         return
     from releasegate.target import launched
 

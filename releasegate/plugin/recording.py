@@ -42,6 +42,7 @@ SUITE_PROPERTY = "releasegate_suite"
 TARGET_PROPERTY = "releasegate_target"
 RECORD_PROPERTY = "releasegate_record"
 DESELECTED_OUTPUT = "releasegate_deselected"
+MESSAGE_LIMIT = 700  # a failure's message in evidence, shortened in the middle
 
 
 def register(config: pytest.Config) -> None:
@@ -144,8 +145,9 @@ def _message(report: pytest.TestReport) -> str:
         text = str(report.longrepr[2])
     else:
         text = str(report.longrepr)
-    text = " ".join(text.split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    from releasegate.chat.engine import excerpt
+
+    return excerpt(text, MESSAGE_LIMIT)
 
 
 def _evidence_dir(option: str) -> Path:

@@ -7,6 +7,8 @@ a capability the target lacks is recorded as not applicable, not passed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -82,11 +84,11 @@ def test_chat_round_trip_carries_disclaimer(
     assert smoke_turn.reply.strip(), "the bot answered with an empty reply"
     if disclaimers.find(smoke_turn.reply) is None:
         approved = "; ".join(f"{d.id}: {d.text!r}" for d in disclaimers.disclaimers)
-        policy = releasegate_config.path(releasegate_config.conversations_dir) / "policy.yaml"
+        policy = Path(releasegate_config.conversations_dir) / "policy.yaml"
         pytest.fail(
-            f"a tax answer without an approved disclaimer. The reply to "
-            f"{smoke_turn.message!r} was {excerpt(smoke_turn.reply, 600)!r} "
-            f"({len(smoke_turn.parts)} part(s)); approved texts (from {policy}): {approved}",
+            f"a tax answer without an approved disclaimer (looked for {approved}, from "
+            f"{policy}). The reply to {smoke_turn.message!r}, in {len(smoke_turn.parts)} "
+            f"part(s): {excerpt(smoke_turn.reply, 400)!r}",
             pytrace=False,
         )
 

@@ -190,7 +190,7 @@ def test_failed_launch_is_a_usage_error_with_the_reason(project: pytest.Pytester
     project.makepyfile(
         test_live="import pytest\n\n@pytest.mark.smoke\ndef test_x(base_url):\n    pass\n"
     )
-    result = project.runpytest_subprocess(*selection)
+    result = project.runpytest_subprocess("test_live.py", *selection)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -333,7 +333,14 @@ def test_deselected_tests_are_recorded_with_how(project: pytest.Pytester, worker
     )
     out = project.path / "evidence"
     result = project.runpytest_subprocess(
-        *workers, "-m", "smoke", "-k", "not feedback", "--releasegate-evidence", str(out)
+        "test_sel.py",
+        *workers,
+        "-m",
+        "smoke",
+        "-k",
+        "not feedback",
+        "--releasegate-evidence",
+        str(out),
     )
     result.assert_outcomes(passed=1)
     _, data = evidence(out)
@@ -367,6 +374,6 @@ def test_a_target_started_early_is_stopped_when_no_test_needs_it(
                 time.sleep(0.05)
         """
     )
-    project.runpytest_subprocess("-m", "smoke").assert_outcomes(passed=1)
+    project.runpytest_subprocess("test_plain.py", "-m", "smoke").assert_outcomes(passed=1)
     assert pidfile.is_file()  # it was started early
     assert wait_gone(int(pidfile.read_text())), "the early target outlived the session"
