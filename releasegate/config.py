@@ -234,6 +234,13 @@ class Config(Strict):
                         f"stages.{name}.checks[{i}]: no check '{check_id}' in policy.checks "
                         f"(defined: {', '.join(self.policy.checks)})"
                     )
+                missing = sorted(check.info.needs - set(self.target.capabilities))
+                if missing:
+                    raise ValueError(
+                        f"stages.{name}.checks[{i}]: check '{check_id}' reads {check.metric}, "
+                        f"which needs the target's {missing[0]} capability, and "
+                        f"target.capabilities does not list it"
+                    )
                 suite = check.select.get("suite")
                 if suite and suite not in stage.suites:
                     raise ValueError(

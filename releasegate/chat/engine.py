@@ -79,7 +79,7 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    half = (limit - 5) // 2
+    half = (limit - len(" [...] ")) // 2
     return f"{text[:half]} [...] {text[-half:]}"
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from releasegate.config import load_config
 from releasegate.errors import ConfigError
+from releasegate.evidence import registry
+from releasegate.evidence.registry import Kind, KindData, Metric, NoData, registered
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -220,3 +222,31 @@ def test_policy_fingerprint_covers_the_stage(default_config):
     changed = type(default_config).model_validate(data)
     assert changed.policy_sha256("staging") != default_config.policy_sha256("staging")
     assert changed.policy_sha256("smoke") == default_config.policy_sha256("smoke")
+
+
+def test_a_check_that_needs_a_capability_the_target_lacks_is_a_config_error(project_root, tmp_path):
+    class CountersData(KindData):
+        KIND = "counters"
+
+    def no_measure(scope, files):
+        return NoData("unused")
+
+    counters = Kind(
+        name="counters",
+        description="counters read from /metrics",
+        data_model=CountersData,
+        metrics=(Metric("counters.moved", "count", "", no_measure, needs=frozenset({"metrics"})),),
+    )
+    text = (project_root / "releasegate.toml").read_text()
+    text = text.replace('"metrics", "page"', '"page"').replace(
+        'metric = "tests.executed"\nselect = {suite = "smoke"}', 'metric = "counters.moved"', 1
+    )
+    path = write(tmp_path, text)
+    with registered(counters):
+        message = error_of(path)
+        assert (
+            "stages.smoke.checks[1]: check 'smoke_min_tests' reads counters.moved, which needs "
+            "the target's metrics capability, and target.capabilities does not list it" in message
+        )
+        load_config(write(tmp_path, text.replace('"page"', '"metrics", "page"')))
+    assert registry.kind("counters") is None
