@@ -1,4 +1,4 @@
-"""``releasegate run | evaluate | show``: exit 0 PROMOTE, 1 BLOCK, 2 usage, configuration or
+"""``releasegate run | evaluate | show | init``: exit 0 PROMOTE, 1 BLOCK, 2 usage, configuration or
 infrastructure error.
 
 User errors are one line on stderr, never a traceback.
@@ -87,6 +87,28 @@ def build_parser() -> Parser:
         "--markdown", action="store_true", help="render Markdown (as decision.md) instead"
     )
 
+    init_cmd = commands.add_parser(
+        "init",
+        help="scaffold releasegate.toml and conversations/policy.yaml for your chatbot",
+        description="Write a commented releasegate.toml and conversations/policy.yaml that load "
+        "as they are. With --base-url, first probe the running target (a few GETs, one chat "
+        "turn per contract tried, 2 s timeouts) and write the contract and capabilities that "
+        "answer. Never overwrites a file without --force.",
+    )
+    init_cmd.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="chat contract: taxbot, rasa or openai (default: taxbot; with --base-url, the "
+        "first that answers)",
+    )
+    init_cmd.add_argument(
+        "--base-url", metavar="URL", help="a running target to probe and write into the config"
+    )
+    init_cmd.add_argument("--force", action="store_true", help="overwrite existing files")
+    init_cmd.add_argument(
+        "--dir", metavar="DIR", default=Path(), type=Path, help="where to write (default: .)"
+    )
+
     for sub in (run_cmd, evaluate_cmd):
         sub.add_argument(
             "--config",
@@ -152,6 +174,12 @@ def _show_file(args: argparse.Namespace) -> int:
     return _print(decision, [])
 
 
+def _init(args: argparse.Namespace) -> int:
+    from releasegate.init import init
+
+    return init(args.dir, args.preset, args.base_url, force=args.force)
+
+
 def _terminate(signum: int, frame: object) -> NoReturn:
     """SIGTERM (a cancelled CI job) unwinds like Ctrl-C, so the target is stopped."""
     raise KeyboardInterrupt
@@ -170,7 +198,7 @@ def _load(path: Path) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file}
+    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file, "init": _init}
     try:
         return commands[args.command](args)
     except UserError as exc:

@@ -1,4 +1,4 @@
-"""``releasegate run | evaluate | show``: exit 0 PROMOTE, 1 BLOCK, 2 usage, configuration or
+"""``releasegate run | evaluate | show | init``: exit 0 PROMOTE, 1 BLOCK, 2 usage, configuration or
 infrastructure error.
 
 User errors are one line on stderr, never a traceback.
@@ -19,6 +19,7 @@ from releasegate import __version__
 from releasegate.errors import UserError
 from releasegate.gate.decision import Decision
 from releasegate.layout import DEFAULT_CONFIG
+from releasegate.redaction import redact
 from releasegate.report import console
 
 if TYPE_CHECKING:
@@ -86,6 +87,28 @@ def build_parser() -> Parser:
         "--markdown", action="store_true", help="render Markdown (as decision.md) instead"
     )
 
+    init_cmd = commands.add_parser(
+        "init",
+        help="scaffold releasegate.toml and conversations/policy.yaml for your chatbot",
+        description="Write a commented releasegate.toml and conversations/policy.yaml that load "
+        "as they are. With --base-url, first probe the running target (a few GETs, one chat "
+        "turn per contract tried, 2 s timeouts) and write the contract and capabilities that "
+        "answer. Never overwrites a file without --force.",
+    )
+    init_cmd.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="chat contract: taxbot, rasa or openai (default: taxbot; with --base-url, the "
+        "first that answers)",
+    )
+    init_cmd.add_argument(
+        "--base-url", metavar="URL", help="a running target to probe and write into the config"
+    )
+    init_cmd.add_argument("--force", action="store_true", help="overwrite existing files")
+    init_cmd.add_argument(
+        "--dir", metavar="DIR", default=Path(), type=Path, help="where to write (default: .)"
+    )
+
     for sub in (run_cmd, evaluate_cmd):
         sub.add_argument(
             "--config",
@@ -102,7 +125,7 @@ def _verdict(decision: Decision) -> int:
 
 
 def _print(decision: Decision, files: list[Path]) -> int:
-    print(console.render(decision, color=console.use_color(sys.stdout)))
+    print(redact(console.render(decision, color=console.use_color(sys.stdout))))
     if files:
         print("reports: " + " · ".join(str(f) for f in files))
     return _verdict(decision)
@@ -146,9 +169,15 @@ def _show_file(args: argparse.Namespace) -> int:
 
     decision = read_decision(args.file)
     if args.markdown:
-        print(render_markdown(decision), end="")
+        print(redact(render_markdown(decision)), end="")
         return _verdict(decision)
     return _print(decision, [])
+
+
+def _init(args: argparse.Namespace) -> int:
+    from releasegate.init import init
+
+    return init(args.dir, args.preset, args.base_url, force=args.force)
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:
@@ -169,11 +198,11 @@ def _load(path: Path) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file}
+    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file, "init": _init}
     try:
         return commands[args.command](args)
     except UserError as exc:
-        print(f"releasegate: error: {exc}", file=sys.stderr)
+        print(redact(f"releasegate: error: {exc}"), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)

@@ -21,14 +21,16 @@ from pydantic import (
     model_validator,
 )
 
-from releasegate.chat.contract import ChatContract, JsonPath, UrlPath
+from releasegate.chat.contract import ChatContract, JsonPath, UrlPath, check_env_references
+from releasegate.chat.policy import POLICY_FILE, ConversationPolicy, load_policy
 from releasegate.errors import ConfigError
 from releasegate.evidence import registry
 from releasegate.evidence.registry import Metric
-from releasegate.layout import DEFAULT_CONFIG, Suite
+from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
 from releasegate.model import Strict
+from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
-from releasegate.validation import one_line, repeated
+from releasegate.validation import one_line, repeated, unknown_name
 
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
 
@@ -85,6 +87,11 @@ class TargetConfig(Strict):
                 f'version = "$.{data["version_field"]}"'
             )
         return data
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        return check_env_references(headers)
 
     @field_validator("redact")
     @classmethod
@@ -152,7 +159,7 @@ class Check(Strict):
     @classmethod
     def _known_metric(cls, name: str) -> str:
         if name not in registry.metrics():
-            raise ValueError(registry.unknown("metric", name, list(registry.metrics())))
+            raise ValueError(unknown_name("metric", name, list(registry.metrics())))
         return name
 
     @property
@@ -181,12 +188,10 @@ class Check(Strict):
             if selector is None:
                 known = [s.name for s in self.info.selectors]
                 raise ValueError(
-                    f"select: {registry.unknown('selector', key, known)} for {self.metric}"
+                    f"select: {unknown_name('selector', key, known)} for {self.metric}"
                 )
             if selector.values is not None and value not in selector.values:
-                raise ValueError(
-                    f"select.{key}: {registry.unknown(key, value, list(selector.values))}"
-                )
+                raise ValueError(f"select.{key}: {unknown_name(key, value, list(selector.values))}")
             if not value.strip():
                 raise ValueError(f"select.{key}: must not be empty")
         return self
@@ -207,12 +212,13 @@ class Stage(Strict):
 
 class Config(Strict):
     default_stage: str = "staging"
-    suites_dir: str = "suites"
+    suites_dir: str | None = None
     conversations_dir: str = "conversations"
     target: TargetConfig
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())
+    _source: Path = PrivateAttr(default=Path(DEFAULT_CONFIG))
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -227,6 +233,13 @@ class Config(Strict):
                     raise ValueError(
                         f"stages.{name}.checks[{i}]: no check '{check_id}' in policy.checks "
                         f"(defined: {', '.join(self.policy.checks)})"
+                    )
+                missing = sorted(check.info.needs - set(self.target.capabilities))
+                if missing:
+                    raise ValueError(
+                        f"stages.{name}.checks[{i}]: check '{check_id}' reads {check.metric}, "
+                        f"which needs the target's {missing[0]} capability, and "
+                        f"target.capabilities does not list it"
                     )
                 suite = check.select.get("suite")
                 if suite and suite not in stage.suites:
@@ -260,6 +273,32 @@ class Config(Strict):
     def path(self, relative: str) -> Path:
         return (self._root / relative).resolve()
 
+    @property
+    def source(self) -> Path:
+        """The file this config was read from, for messages."""
+        return self._source
+
+    def conversation_policy(self) -> ConversationPolicy:
+        """``conversations/policy.yaml`` (the folder is ``conversations_dir``), validated."""
+        folder = self.path(self.conversations_dir)
+        if not (folder / POLICY_FILE).is_file():
+            raise ConfigError(
+                f"{self._source}: conversations_dir: no {POLICY_FILE} in {folder} (write one "
+                "with 'releasegate init', or set conversations_dir to the folder that has it)"
+            )
+        return load_policy(folder / POLICY_FILE)
+
+    def suite_paths(self) -> list[Path]:
+        """The built-in suites, then the project's own: ``suites_dir``, or a ``suites/`` folder
+        beside the config when there is one."""
+        paths = [builtin_suites().resolve()]
+        own = self.path(self.suites_dir or "suites")
+        if self.suites_dir and not own.is_dir():
+            raise ConfigError(f"{self._source}: suites_dir: no such folder {own}")
+        if own.is_dir() and own not in paths:
+            paths.append(own)
+        return paths
+
 
 def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     """Read and validate a config file; every problem becomes one ConfigError line."""
@@ -281,4 +320,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     except ValidationError as exc:
         raise ConfigError(one_line(str(path), Config, exc)) from None
     config._root = path.resolve().parent
+    config._source = path
+    for pattern in config.target.redact:
+        add_pattern(pattern)
     return config

@@ -19,15 +19,17 @@ from typing import Protocol
 
 import pytest
 
-from releasegate.chat.policy import POLICY_FILE, load_policy
+from releasegate.chat.engine import ChatFailure
+from releasegate.chat.transport import chat_target, open_session, refused
 from releasegate.config import Config, Stage
 from releasegate.errors import UserError
 from releasegate.evidence.io import read_folders
 from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
+from releasegate.redaction import redact
 from releasegate.runid import new_run_id
-from releasegate.target import normalize_base_url, target_session
+from releasegate.target import RunningTarget, normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
 
 # pytest could not run at all: a problem of the setup, not a verdict on the target.
@@ -40,7 +42,7 @@ class RunContext:
     config_path: Path
     run_id: str
     stage: str
-    base_url: str
+    base_url: str  # for the suites: with the user-info it was given, if any
     evidence_dir: Path
 
 
@@ -78,7 +80,7 @@ class PytestPhase:
     def argv(self, context: RunContext, evidence: Path) -> list[str]:
         config = context.config
         return [
-            sys.executable, "-m", "pytest", str(config.path(config.suites_dir)),
+            sys.executable, "-m", "pytest", *map(str, config.suite_paths()),
             "-m", " or ".join(self.suites),
             "--base-url", context.base_url,
             # pytest runs in the config's folder: hand it absolute paths
@@ -92,13 +94,7 @@ class PytestPhase:
     def run(self, context: RunContext) -> PhaseResult:
         evidence = context.evidence_dir / self.name
         _say(f"running {self.name} suites: pytest -m '{' or '.join(self.suites)}'")
-        completed = subprocess.run(
-            self.argv(context, evidence),
-            cwd=context.config.root,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        code = completed.returncode
+        code = _run_redacted(self.argv(context, evidence), context.config.root)
         if code in PYTEST_CANNOT_RUN:
             raise UserError(
                 f"pytest could not run the {self.name} suites ({EXIT_MEANINGS[code]}, exit "
@@ -127,7 +123,38 @@ def plan(stage: Stage) -> list[Phase]:
 
 
 def _say(message: str) -> None:
-    print(f"releasegate: {message}", file=sys.stderr, flush=True)
+    print(redact(f"releasegate: {message}"), file=sys.stderr, flush=True)
+
+
+def _run_redacted(argv: list[str], cwd: Path) -> int:
+    """Run a command, passing its output through line by line with every secret masked."""
+    with subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(redact(line))
+            sys.stdout.flush()
+    return process.returncode
+
+
+def check_contract(config: Config, target: RunningTarget) -> None:
+    """One chat turn before any suite: a bot whose replies do not match the configured
+    contract cannot be tested, and that is exit 2, not a BLOCK. An error answer or no answer
+    is the bot's failure: the suites judge it."""
+    session = open_session(config.target, target.base_url, target.auth, str(config.source))
+    with session:
+        try:
+            chat = chat_target(config.target, session, str(config.source))
+            chat.conversation().send(config.target.chat.smoke_message)
+        except ChatFailure as exc:
+            refused(exc, str(config.source))
 
 
 def _point_latest(reports: Path, run_dir: Path) -> None:
@@ -155,8 +182,9 @@ def run(
     stage_name, stage = config.stage(stage_name)
     # Fail on bad inputs before creating or launching anything.
     if base_url:
-        base_url = normalize_base_url(base_url)
-    load_policy(config.path(config.conversations_dir) / POLICY_FILE)
+        normalize_base_url(base_url)
+    config.conversation_policy()
+    config.suite_paths()
     run_id = new_run_id()
     run_dir = reports / run_id
     evidence_dir = run_dir / "evidence"
@@ -166,14 +194,16 @@ def run(
         raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
     skipped: dict[str, SkippedPhase] = {}
-    with target_session(config.target, base_url, log_dir=run_dir) as target:
+    with target_session(config.target, base_url, log_dir=run_dir, cwd=config.root) as target:
         if not target.launched:
             _say(f"testing the deployment at {target.base_url} (nothing launched)")
-        version = fetch_version(target.base_url, config.target)
+        check_contract(config, target)
+        version = fetch_version(target.base_url, config.target, target.auth)
         if version is None:
             _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")
         info = TargetInfo(base_url=target.base_url, version=version, name=config.target.name)
-        context = RunContext(config, config_path, run_id, stage_name, target.base_url, evidence_dir)
+        suites_url = base_url if base_url and not target.launched else target.base_url
+        context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
         blocked_by: str | None = None
         for phase in plan(stage):
             if blocked_by:

@@ -20,28 +20,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import requests
 
 from releasegate.config import TargetConfig
 from releasegate.errors import TargetError, UserError
+from releasegate.redaction import redact, split_userinfo
 from releasegate.urls import check_base_url
 
 LOOPBACK = "127.0.0.1"
 TAIL_LINES = 20
 
 
+Auth = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class RunningTarget:
-    base_url: str
+    base_url: str  # never with user-info: it is shown in every report
     launched: bool
+    auth: Auth | None = None  # user-info of a given URL, sent as HTTP basic auth
 
 
-def normalize_base_url(url: str, source: str = "--base-url") -> str:
-    """Validate a user-given base URL; an unusable one is a usage error, not a failed test."""
+def normalize_base_url(url: str, source: str = "--base-url") -> tuple[str, Auth | None]:
+    """Validate a user-given base URL and split off its user-info (a secret, registered for
+    redaction); an unusable URL is a usage error, not a failed test."""
     try:
-        return check_base_url(url)
+        checked = check_base_url(url)
     except ValueError as exc:
-        raise UserError(f"{source}: {exc}") from None
+        raise UserError(f"{source}: {redact(str(exc))}") from None
+    return split_userinfo(checked)
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -88,15 +95,15 @@ def _wait_until_answering(
     process: subprocess.Popen[bytes], url: str, timeout_s: float, log_path: Path
 ) -> None:
     deadline = time.monotonic() + timeout_s
-    with httpx.Client(timeout=1.0) as client:
+    with requests.Session() as client:
         while True:
             code = process.poll()
             if code is not None:
                 raise TargetError(
                     f"target exited with code {code} before answering HTTP{_tail(log_path)}"
                 )
-            with contextlib.suppress(httpx.TransportError):
-                client.get(url)
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+                client.get(url, timeout=1.0, allow_redirects=False)
                 return
             if time.monotonic() > deadline:
                 raise TargetError(
@@ -134,9 +141,13 @@ class Launch:
 
 @contextlib.contextmanager
 def launched(
-    target: TargetConfig, log_dir: Path | None = None, announce: bool = True
+    target: TargetConfig,
+    log_dir: Path | None = None,
+    announce: bool = True,
+    cwd: Path | None = None,
 ) -> Iterator[Launch]:
-    """Start the target's launch command on a free loopback port; always stop it after."""
+    """Start the target's launch command on a free loopback port, in ``cwd`` (the config's
+    folder: paths in the command are relative to it); always stop it after."""
     if not target.launch:
         raise UserError(
             "no --base-url given and the config has neither target.launch nor target.base_url"
@@ -158,6 +169,7 @@ def launched(
             process = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
+                cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **target.env},
@@ -176,12 +188,13 @@ def target_session(
     base_url: str | None = None,
     log_dir: Path | None = None,
     announce: bool = True,
+    cwd: Path | None = None,
 ) -> Iterator[RunningTarget]:
     """Yield the target to test: the given URL, the configured one, or a freshly launched one."""
     if base_url or target.base_url:
         source = "--base-url" if base_url else "target.base_url"
-        url = normalize_base_url(base_url or target.base_url or "", source)
-        yield RunningTarget(url, launched=False)
+        url, auth = normalize_base_url(base_url or target.base_url or "", source)
+        yield RunningTarget(url, launched=False, auth=auth)
         return
-    with launched(target, log_dir, announce) as launch:
+    with launched(target, log_dir, announce, cwd) as launch:
         yield launch.ready(announce)

@@ -89,6 +89,36 @@ def placeholders(template: Any, where: str = "body") -> Iterator[tuple[str, str]
             yield from placeholders(value, f"{where}[{i}]")
 
 
+def check_env_references(headers: dict[str, str]) -> dict[str, str]:
+    for name, value in headers.items():
+        if "${" in ENV_REFERENCE.sub("", value):
+            raise ValueError(f"{name}: write environment variables as ${{NAME}} in {value!r}")
+    return headers
+
+
+def resolve_headers(
+    headers: Mapping[str, str], key: str, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Header values with ``${NAME}`` read from the environment; every value read that way is a
+    secret. ValueError names the header and a variable that is not set."""
+    from releasegate.redaction import add_secret
+
+    environ = os.environ if environ is None else environ
+    resolved = {}
+    for name, value in headers.items():
+        for variable in ENV_REFERENCE.findall(value):
+            if not environ.get(variable):
+                raise ValueError(
+                    f"{key}.{name}: environment variable {variable} is not set (it is read by "
+                    f"{value!r})"
+                )
+            add_secret(environ[variable])
+        resolved[name] = ENV_REFERENCE.sub(lambda m: environ[m.group(1)], value)
+        if resolved[name] != value:
+            add_secret(resolved[name])
+    return resolved
+
+
 class Roles(Strict):
     """Role names in a client-held history (OpenAI's by default)."""
 
@@ -141,12 +171,8 @@ class ChatContract(Strict):
 
     @field_validator("headers")
     @classmethod
-    def _env_references(cls, headers: dict[str, str]) -> dict[str, str]:
-        for name, value in headers.items():
-            leftover = ENV_REFERENCE.sub("", value)
-            if "${" in leftover:
-                raise ValueError(f"{name}: write environment variables as ${{NAME}} in {value!r}")
-        return headers
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        return check_env_references(headers)
 
     @model_validator(mode="after")
     def _consistent(self) -> ChatContract:
@@ -170,19 +196,3 @@ class ChatContract(Strict):
         if "model" in names and self.model is None and self.models_path is None:
             raise ValueError("model: {model} is in the body, but no model or models_path is set")
         return self
-
-    def environment(self) -> set[str]:
-        """The environment variables the headers read."""
-        return {m for value in self.headers.values() for m in ENV_REFERENCE.findall(value)}
-
-    def resolved_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Header values with ``${NAME}`` read from the environment; KeyError names a variable
-        that is not set."""
-        environ = os.environ if environ is None else environ
-        missing = sorted(v for v in self.environment() if not environ.get(v))
-        if missing:
-            raise KeyError(missing[0])
-        return {
-            name: ENV_REFERENCE.sub(lambda m: environ[m.group(1)], value)
-            for name, value in self.headers.items()
-        }

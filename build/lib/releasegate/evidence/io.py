@@ -15,11 +15,14 @@ from pydantic import BaseModel, ValidationError
 from releasegate.evidence import registry
 from releasegate.evidence.envelope import Evidence
 from releasegate.evidence.registry import KindData
+from releasegate.redaction import redact_json
 from releasegate.validation import describe_errors
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
+    """Write via a temporary file and rename, so a reader never sees half a file; every
+    secret is masked (``releasegate.redaction``)."""
+    payload = redact_json(payload)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -10,9 +10,10 @@ reports and the pytest plugin import it; it imports none of them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -90,6 +91,7 @@ class Metric:
     description: str
     measure: Measure
     selectors: tuple[Selector, ...] = ()
+    needs: frozenset[str] = frozenset()  # target capabilities without which it means nothing
 
     @property
     def kind(self) -> str:
@@ -146,6 +148,17 @@ def register(kind: Kind) -> Kind:
         raise KindDeclarationError(f"evidence kind {kind.name!r}: " + "; ".join(problems))
     _KINDS[kind.name] = kind
     return kind
+
+
+@contextlib.contextmanager
+def registered(kind: Kind) -> Iterator[Kind]:
+    """A kind registered for the duration of a block (a plugin's session, a test)."""
+    _discover()
+    register(kind)
+    try:
+        yield kind
+    finally:
+        _KINDS.pop(kind.name, None)
 
 
 def _discover() -> None:

@@ -1,6 +1,7 @@
-"""Fixtures for tests of a target: the config, an HTTP client, a chat conversation, the
-disclaimer registry, and ``releasegate_record`` for evidence of other kinds. Heavy modules are
-imported inside the fixtures: this module is registered in every pytest session."""
+"""Fixtures for tests of a target: the config, an HTTP session, a chat conversation, the
+disclaimer registry, and ``releasegate_record`` for evidence of other kinds; and the
+``capability`` marker that makes a test not applicable to a target without that capability.
+Heavy modules are imported inside the fixtures: this module is registered in every session."""
 
 from __future__ import annotations
 
@@ -9,15 +10,33 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from releasegate.plugin.options import releasegate_config_of, usage_errors
+from releasegate.errors import UserError
+from releasegate.plugin.options import AUTH, find_config, releasegate_config_of, usage_errors
 
 if TYPE_CHECKING:
-    import httpx
-
-    from releasegate.chat.client import ChatClient
     from releasegate.chat.disclaimers import DisclaimerRegistry
+    from releasegate.chat.engine import Conversation
+    from releasegate.chat.transport import ChatTarget
     from releasegate.config import Config
+    from releasegate.http import TargetSession
     from releasegate.model import Strict
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test of a capability the target lacks is skipped as not applicable, with the reason;
+    the gate shows it in the decision."""
+    needed = [m.args[0] for m in item.iter_markers("capability") if m.args]
+    if not needed:
+        return
+    from releasegate.evidence.kinds.tests import NOT_APPLICABLE
+
+    target = releasegate_config_of(item.config).target
+    missing = [name for name in needed if not target.has(name)]
+    if missing:
+        where = find_config(item.config).name
+        pytest.skip(
+            f"{NOT_APPLICABLE}{target.name} has no {missing[0]} (target.capabilities in {where})"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -26,33 +45,58 @@ def releasegate_config(pytestconfig: pytest.Config) -> Config:
     return releasegate_config_of(pytestconfig)
 
 
+def _fail(exc: UserError) -> None:
+    """A setup problem (a header's variable unset, a contract the bot does not speak) fails the
+    test with one line; ``releasegate run`` finds it before the suites and exits 2."""
+    pytest.fail(f"releasegate: {exc}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def http(base_url: str | None, releasegate_config: Config) -> Iterator[httpx.Client]:
-    """An HTTP client for the target with timeouts; never follows redirects silently."""
-    from releasegate.http import target_client
+def http(
+    base_url: str | None, releasegate_config: Config, pytestconfig: pytest.Config
+) -> Iterator[TargetSession]:
+    """A ``requests.Session`` for the target: paths relative to its base URL, timeouts, headers
+    from the config, no silent redirects, one clear line when nothing answers."""
+    from releasegate.chat.transport import open_session
 
     if not base_url:
         pytest.fail("no target: pass --base-url or configure target.launch in releasegate.toml")
-    with target_client(base_url, releasegate_config.target.chat.timeout_s) as client:
-        yield client
+    source = find_config(pytestconfig).name
+    try:
+        session = open_session(
+            releasegate_config.target, base_url, pytestconfig.stash.get(AUTH, None), source
+        )
+    except UserError as exc:
+        _fail(exc)
+    with session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def chat_target(
+    http: TargetSession, releasegate_config: Config, pytestconfig: pytest.Config
+) -> ChatTarget:
+    """What every conversation with the target shares: its contract, headers and model."""
+    from releasegate.chat.transport import chat_target as connect
+
+    try:
+        return connect(releasegate_config.target, http, find_config(pytestconfig).name)
+    except UserError as exc:
+        _fail(exc)
+        raise
 
 
 @pytest.fixture
-def chat(http: httpx.Client, releasegate_config: Config) -> ChatClient:
-    """A fresh conversation with the target's chat API."""
-    from releasegate.chat.client import ChatClient
-
-    return ChatClient(http, releasegate_config.target.chat)
+def chat(chat_target: ChatTarget) -> Conversation:
+    """A fresh conversation with the target, held as its contract says."""
+    return chat_target.conversation()
 
 
 @pytest.fixture(scope="session")
 def disclaimers(releasegate_config: Config) -> DisclaimerRegistry:
     """The approved disclaimer texts from the conversation policy."""
-    from releasegate.chat.policy import POLICY_FILE, load_policy
-
-    path = releasegate_config.path(releasegate_config.conversations_dir) / POLICY_FILE
     with usage_errors():
-        return load_policy(path).disclaimer_registry()
+        return releasegate_config.conversation_policy().disclaimer_registry()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from releasegate.errors import UserError
 from releasegate.layout import SUITES
-from releasegate.plugin.options import find_config, releasegate_config_of, usage_errors
+from releasegate.plugin.options import AUTH, find_config, releasegate_config_of, usage_errors
 
 if TYPE_CHECKING:
     from releasegate.target import Launch
@@ -51,7 +51,7 @@ def _needs_target(item: pytest.Item) -> bool:
     )
 
 
-def _names_a_suite(config: pytest.Config) -> bool:
+def names_a_suite(config: pytest.Config) -> bool:
     """``-m smoke``, ``-m "e2e or a11y"``: a selection of suites, not an exclusion of them."""
     words = set(re.findall(r"\w+", config.getoption("markexpr") or ""))
     return bool(words & set(SUITES)) and "not" not in words
@@ -66,15 +66,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if config.option.collectonly or config.getoption("base_url", None):
         return
-    if not (_names_a_suite(config) and _runs_tests_here(config) and find_config(config).is_file()):
+    if not (names_a_suite(config) and _runs_tests_here(config) and find_config(config).is_file()):
         return
     from releasegate.target import launched
 
     stack = contextlib.ExitStack()
     try:
-        target = releasegate_config_of(config).target
+        rg_config = releasegate_config_of(config)
+        target = rg_config.target
         if not target.base_url:
-            launch = stack.enter_context(launched(target, announce=False))
+            launch = stack.enter_context(launched(target, announce=False, cwd=rg_config.root))
             config.stash[_early_key] = EarlyStart(launch, stack)
     except (UserError, pytest.UsageError):
         stack.close()  # the same problem is reported if a test turns out to need the target
@@ -104,9 +105,12 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
                 stack.push(early.stack)
                 config.option.base_url = early.launch.ready(announce=False).base_url
             else:
-                rg_target = releasegate_config_of(config).target
-                target = stack.enter_context(target_session(rg_target, announce=False))
+                rg_config = releasegate_config_of(config)
+                target = stack.enter_context(
+                    target_session(rg_config.target, announce=False, cwd=rg_config.root)
+                )
                 config.option.base_url = target.base_url
+                config.stash[AUTH] = target.auth
         return (yield)
 
 

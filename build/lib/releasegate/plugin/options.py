@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from releasegate.config import Config
 
 _config_key = pytest.StashKey["Config"]()
+AUTH = pytest.StashKey["tuple[str, str] | None"]()  # user-info of --base-url, kept out of it
 
 
 def add_options(parser: pytest.Parser) -> None:

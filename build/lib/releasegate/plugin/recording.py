@@ -36,12 +36,13 @@ from releasegate.evidence.registry import KindData
 from releasegate.layout import SUITES
 from releasegate.model import Strict
 from releasegate.plugin.options import releasegate_config_of, usage_errors
-from releasegate.validation import one_line
+from releasegate.validation import one_line, unknown_name
 
 SUITE_PROPERTY = "releasegate_suite"
 TARGET_PROPERTY = "releasegate_target"
 RECORD_PROPERTY = "releasegate_record"
 DESELECTED_OUTPUT = "releasegate_deselected"
+MESSAGE_LIMIT = 700  # a failure's message in evidence, shortened in the middle
 
 
 def register(config: pytest.Config) -> None:
@@ -59,7 +60,7 @@ def attach_record(item: pytest.Item, kind_name: str, record: Mapping[str, Any] |
     if kind is None or kind.records is None:
         takes = [k.name for k in registry.kinds().values() if k.records is not None]
         raise ValueError(
-            "releasegate_record: " + registry.unknown("kind that takes records", kind_name, takes)
+            "releasegate_record: " + unknown_name("kind that takes records", kind_name, takes)
         )
     raw = record.model_dump(mode="json") if isinstance(record, Strict) else dict(record)
     try:
@@ -144,8 +145,9 @@ def _message(report: pytest.TestReport) -> str:
         text = str(report.longrepr[2])
     else:
         text = str(report.longrepr)
-    text = " ".join(text.split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    from releasegate.chat.engine import excerpt
+
+    return excerpt(text, MESSAGE_LIMIT)
 
 
 def _evidence_dir(option: str) -> Path:

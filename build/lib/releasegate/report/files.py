@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from releasegate.errors import UserError
 from releasegate.evidence.io import write_json
 from releasegate.gate.decision import Decision
+from releasegate.redaction import redact
 from releasegate.report.junit import render_junit
 from releasegate.report.markdown import render_markdown
 from releasegate.validation import one_line
@@ -22,8 +23,8 @@ def write_decision(decision: Decision, folder: Path) -> list[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_json(json_path, decision.dump())
-        md_path.write_text(render_markdown(decision), encoding="utf-8")
-        junit_path.write_text(render_junit(decision), encoding="utf-8")
+        md_path.write_text(redact(render_markdown(decision)), encoding="utf-8")
+        junit_path.write_text(redact(render_junit(decision)), encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write the decision to {folder}: {exc.strerror or exc}") from None
     return [json_path, md_path, junit_path]

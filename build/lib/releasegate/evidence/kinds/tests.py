@@ -32,6 +32,8 @@ FINISHED = {pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO
 # When parallel jobs report the same test, the worst outcome stands and it counts once.
 SEVERITY = {"skipped": 0, "xfailed": 1, "passed": 2, "xpassed": 3, "failed": 4, "error": 5}
 MAX_DETAILS = 5
+# The skip reason of a test whose capability the target lacks (the plugin writes it).
+NOT_APPLICABLE = "not applicable: "
 
 
 class TestResult(Strict):
@@ -212,8 +214,20 @@ def _suite_tests(scope: Scope, files: Sequence[Sourced[TestsData]]) -> list[Test
     return _executed(tests)
 
 
-def _scope_name(scope: Scope) -> str:
-    return f"{scope.suites[0]} tests" if len(scope.suites) == 1 else "tests"
+def _scope_name(scope: Scope, files: Sequence[Sourced[TestsData]]) -> str:
+    """``smoke tests``, with the tests that did not apply to this target named."""
+    name = f"{scope.suites[0]} tests" if len(scope.suites) == 1 else "tests"
+    na = [
+        t
+        for t in _merged(files)
+        if t.outcome == "skipped"
+        and NOT_APPLICABLE in (t.message or "")
+        and set(t.markers) & set(scope.suites)
+    ]
+    if not na:
+        return name
+    shown = ", ".join(t.nodeid.rsplit("::", 1)[-1] for t in na[:MAX_DETAILS])
+    return f"{name} ({len(na)} not applicable to this target: {shown})"
 
 
 def _failing(executed: list[TestResult]) -> tuple[list[TestResult], list[str], int]:
@@ -229,7 +243,7 @@ def measure_pass_rate(scope: Scope, files: Sequence[Sourced[TestsData]]) -> Meas
         return executed
     failing, details, omitted = _failing(executed)
     passed = len(executed) - len(failing)
-    summary = f"{passed} of {len(executed)} {_scope_name(scope)} passed"
+    summary = f"{passed} of {len(executed)} {_scope_name(scope, files)} passed"
     if failing:
         summary += f", {len(failing)} failed"
     return Measurement(
@@ -249,7 +263,7 @@ def measure_executed(scope: Scope, files: Sequence[Sourced[TestsData]]) -> Measu
         return executed
     _, details, omitted = _failing(executed)
     count = len(executed)
-    summary = f"{count} {_scope_name(scope)} executed"
+    summary = f"{count} {_scope_name(scope, files)} executed"
     return Measurement(count, count, summary, details=details, omitted=omitted)
 
 
