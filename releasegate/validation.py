@@ -93,11 +93,14 @@ def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
     return f"{message[0].lower()}{message[1:]} (got {shown})"
 
 
-def describe_errors(model: type[BaseModel], exc: ValidationError) -> list[str]:
+def describe_errors(
+    model: type[BaseModel], exc: ValidationError | Sequence[ErrorDetails]
+) -> list[str]:
     """One ``key.path: what is wrong`` line per error."""
+    errors = exc.errors() if isinstance(exc, ValidationError) else exc
     return [
         f"{key_path(e['loc'])}: {_describe(model, e)}" if e["loc"] else _describe(model, e)
-        for e in exc.errors()
+        for e in errors
     ]
 
 

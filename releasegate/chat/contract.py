@@ -34,6 +34,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "reply": "$.reply",
         "intent": "$.intent",
         "handoff": "$.handoff",
+        "outcome": "$.lead.stage",
     },
     # Rasa's REST channel: the client names the conversation ("sender"); the answer is a list of
     # messages, each a part of the reply.
@@ -140,6 +141,7 @@ class ChatContract(Strict):
     reply_join: str = "\n\n"
     intent: JsonPath | None = None
     handoff: JsonPath | None = None
+    outcome: JsonPath | None = None  # e.g. the lead's stage: what a conversation achieved
     headers: dict[str, str] = {}
     model: str | None = None
     models_path: UrlPath | None = None

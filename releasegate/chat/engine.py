@@ -69,6 +69,7 @@ class ChatTurn:
     conversation_id: str | None
     intent: str | None
     handoff: bool | None
+    outcome: str | None
     status: int
     latency_s: float
     body: Any
@@ -191,6 +192,7 @@ class Conversation:
             conversation_id = str(found)
         intent = lookup(body, contract.intent) if contract.intent else MISSING
         handoff = lookup(body, contract.handoff) if contract.handoff else MISSING
+        outcome = lookup(body, contract.outcome) if contract.outcome else MISSING
         return ChatTurn(
             message=message,
             reply=contract.reply_join.join(parts),
@@ -198,6 +200,7 @@ class Conversation:
             conversation_id=conversation_id,
             intent=intent if isinstance(intent, str) else None,
             handoff=handoff if isinstance(handoff, bool) else None,
+            outcome=None if outcome is MISSING or outcome is None else str(outcome),
             status=response.status,
             latency_s=latency_s,
             body=body,

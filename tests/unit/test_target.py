@@ -96,3 +96,12 @@ def test_no_launch_and_no_url_is_explained():
         target_session(TargetConfig(name="x"), announce=False),
     ):
         pass
+
+
+def test_launch_runs_in_the_config_folder_so_relative_paths_work(tmp_path):
+    """A project's config says ``launch = "{python} app/server.py ..."``, relative to itself."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "server.py").write_text(SERVER.read_text())
+    config = TargetConfig(name="app", launch="{python} app/server.py --port {port}")
+    with target_session(config, announce=False, cwd=tmp_path) as target:
+        assert httpx.get(target.base_url + "/healthz").text == "ok"
