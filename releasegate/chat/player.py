@@ -25,7 +25,8 @@ from releasegate.chat.engine import (
 from releasegate.chat.jsonpath import MISSING, lookup
 from releasegate.chat.scripts import Case, fill
 
-Judge = Callable[[str, ChatTurn, tuple[str, ...]], Mapping[str, Any]]
+# (message, reply, what the user said before, the turn's scripted expectations) -> by rule
+Judge = Callable[[str, ChatTurn, tuple[str, ...], Expect], Mapping[str, Any]]
 
 
 @dataclass
@@ -149,7 +150,8 @@ def play(
         problems = unmet(case.script.turns[index].expect, turn)
         problems += _capture(case, index, turn, result.captured)
         values |= result.captured
-        judged = judge(message, turn, tuple(said)) if judge else {}
+        expect = case.script.turns[index].expect
+        judged = judge(message, turn, tuple(said), expect) if judge else {}
         result.turns.append(TurnResult(index + 1, message, turn, None, problems, judged))
         said.append(message)
     end = case.conversation.end

@@ -22,7 +22,7 @@ from releasegate.evidence.registry import (
     format_value,
 )
 from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo
-from releasegate.gate.stats import wilson_lower_bound
+from releasegate.stats import wilson_lower_bound
 
 OPERATORS = {
     ">=": operator.ge,

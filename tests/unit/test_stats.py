@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasegate.gate.stats import wilson_lower_bound
+from releasegate.stats import wilson_lower_bound
 
 
 @pytest.mark.parametrize(
