@@ -9,6 +9,7 @@ import re
 import shlex
 import string
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -197,9 +198,44 @@ class Check(Strict):
         return self
 
 
+class Waiver(Strict):
+    """A known failure accepted for a while: who accepted it, why, until when. It turns a FAIL
+    of its check into a waived pass; it never covers NO_DATA, and it lapses on its date."""
+
+    check: str
+    reason: str = Field(min_length=3)
+    owner: str = Field(min_length=1)
+    expires: Annotated[date, Field(strict=False)]  # a TOML date: 2026-12-31
+
+    def active(self, today: date) -> bool:
+        return today <= self.expires
+
+
 class Policy(Strict):
     evidence_max_age_hours: float = Field(24.0, gt=0, le=24 * 366)
     checks: dict[str, Check] = Field(min_length=1)
+    waivers: list[Waiver] = []
+
+    @model_validator(mode="after")
+    def _waivers(self) -> Policy:
+        for i, waiver in enumerate(self.waivers):
+            check = self.checks.get(waiver.check)
+            if check is None:
+                known = list(self.checks)
+                raise ValueError(
+                    f"waivers[{i}].check: {unknown_name('check', waiver.check, known)}"
+                )
+            if not check.info.waivable:
+                raise ValueError(
+                    f"waivers[{i}]: check '{waiver.check}' reads {check.metric}, a compliance "
+                    "blocker: it cannot be waived"
+                )
+        if twice := repeated([w.check for w in self.waivers]):
+            raise ValueError(f"waivers: more than one waiver for {', '.join(twice)}")
+        return self
+
+    def waiver(self, check_id: str) -> Waiver | None:
+        return next((w for w in self.waivers if w.check == check_id), None)
 
 
 class Stage(Strict):

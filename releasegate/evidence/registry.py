@@ -92,6 +92,7 @@ class Metric:
     measure: Measure
     selectors: tuple[Selector, ...] = ()
     needs: frozenset[str] = frozenset()  # target capabilities without which it means nothing
+    waivable: bool = True  # False: a failure may never be accepted (compliance blockers)
 
     @property
     def kind(self) -> str:

@@ -15,6 +15,13 @@ DECISION_SCHEMA: Literal["releasegate.decision/v1"] = "releasegate.decision/v1"
 Verdict = Literal["PASS", "WARN", "FAIL", "NO_DATA"]
 
 
+class WaiverInfo(Strict):
+    reason: str
+    owner: str
+    expires: str  # ISO date
+    applied: bool  # False: it had expired, or the check had no data (never waived)
+
+
 class CheckResult(Strict):
     id: str
     level: Literal["block", "warn"]
@@ -32,10 +39,19 @@ class CheckResult(Strict):
     requirement: str | None = None
     observed_text: str | None = None
     threshold_text: str | None = None
+    waiver: WaiverInfo | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None and self.waiver.applied
 
     @property
     def blocks(self) -> bool:
-        return self.level == "block" and self.verdict in ("FAIL", "NO_DATA")
+        return self.level == "block" and self.verdict in ("FAIL", "NO_DATA") and not self.waived
+
+    @property
+    def shown_verdict(self) -> str:
+        return "WAIVED" if self.waived else self.verdict
 
     @property
     def shown_observed(self) -> str:

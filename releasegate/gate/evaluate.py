@@ -6,7 +6,7 @@ import operator
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from releasegate.evidence.registry import (
     Sourced,
     format_value,
 )
-from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo
+from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo, WaiverInfo
 from releasegate.stats import wilson_lower_bound
 
 OPERATORS = {
@@ -212,6 +212,26 @@ def _evaluate_check(
     return assess(check_id, check, mine, stage_suites)
 
 
+def _waive(result: CheckResult, config: Config, today: date) -> CheckResult:
+    """Apply the check's waiver: a FAIL becomes a waived pass while the waiver lasts; NO_DATA
+    is never waived, and an expired waiver is ignored, both saying so."""
+    waiver = config.policy.waiver(result.id)
+    if waiver is None or result.verdict in ("PASS", "WARN"):
+        return result
+    applied = result.verdict == "FAIL" and waiver.active(today)
+    if applied:
+        note = f"waived until {waiver.expires} by {waiver.owner}: {waiver.reason}"
+    elif result.verdict == "NO_DATA":
+        note = f"the waiver by {waiver.owner} covers failures, never missing evidence"
+    else:
+        note = f"the waiver by {waiver.owner} expired on {waiver.expires} and is ignored"
+    info = WaiverInfo(
+        reason=waiver.reason, owner=waiver.owner, expires=waiver.expires.isoformat(),
+        applied=applied,
+    )  # fmt: skip
+    return result.model_copy(update={"waiver": info, "reason": f"{result.reason}\n{note}"})
+
+
 def evaluate(request: GateRequest) -> Decision:
     """Evaluate every check of the stage; the decision is BLOCK unless all block-level pass."""
     config = request.config
@@ -219,7 +239,11 @@ def evaluate(request: GateRequest) -> Decision:
     problems = request.evidence.problems + stale
     check_ids = config.stages[request.stage].checks if request.checks is None else request.checks
     results = [
-        _evaluate_check(check_id, config.policy.checks[check_id], current, problems, request)
+        _waive(
+            _evaluate_check(check_id, config.policy.checks[check_id], current, problems, request),
+            config,
+            request.now.date(),
+        )
         for check_id in check_ids
     ]
     target = request.target

@@ -32,7 +32,7 @@ def _row(check: CheckResult) -> tuple[str, ...]:
     return (
         check.id,
         check.level,
-        check.verdict,
+        check.shown_verdict,
         check.shown_observed,
         check.shown_threshold,
         str(check.samples),
@@ -43,7 +43,10 @@ def headline(decision: Decision) -> str:
     blocking = decision.blocking
     if not blocking:
         warned = [c.id for c in decision.checks if c.verdict == "WARN"]
-        note = f" (warnings: {', '.join(warned)})" if warned else ""
+        waived = [c.id for c in decision.checks if c.waived]
+        notes = [f"warnings: {', '.join(warned)}"] if warned else []
+        notes += [f"waived: {', '.join(waived)}"] if waived else []
+        note = f" ({'; '.join(notes)})" if notes else ""
         return f"PROMOTE: all {len(decision.checks)} checks pass{note}"
     named = ", ".join(f"{c.id} {c.verdict}" for c in blocking)
     return f"BLOCK: {named}"
@@ -69,7 +72,7 @@ def render(decision: Decision, color: bool = False) -> str:
     lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip())
     for check, row in zip(decision.checks, rows[1:], strict=True):
         cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=True)]
-        cells[2] = _paint(cells[2], check.verdict, color)
+        cells[2] = _paint(cells[2], "WARN" if check.waived else check.verdict, color)
         lines.append("  ".join(cells).rstrip())
         for part in check.reason.splitlines():
             lines += textwrap.wrap(part, width, initial_indent="    ", subsequent_indent="      ")

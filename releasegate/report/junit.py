@@ -8,7 +8,7 @@ from releasegate.gate.decision import Decision
 
 
 def render_junit(decision: Decision) -> str:
-    failing = [c for c in decision.checks if c.verdict in ("FAIL", "NO_DATA")]
+    failing = [c for c in decision.checks if c.verdict in ("FAIL", "NO_DATA") and not c.waived]
     suite = ET.Element(
         "testsuite",
         name=f"releasegate.{decision.stage}",
@@ -27,8 +27,10 @@ def render_junit(decision: Decision) -> str:
         ET.SubElement(properties, "property", name=name, value=value)
     for check in decision.checks:
         case = ET.SubElement(suite, "testcase", classname=f"gate.{check.level}", name=check.id)
-        message = f"{check.verdict}: {check.reason}"
-        if check.verdict == "FAIL":
+        message = f"{check.shown_verdict}: {check.reason}"
+        if check.waived:
+            ET.SubElement(case, "system-out").text = message
+        elif check.verdict == "FAIL":
             ET.SubElement(case, "failure", message=message, type="FAIL").text = message
         elif check.verdict == "NO_DATA":
             ET.SubElement(case, "error", message=message, type="NO_DATA").text = message

@@ -7,7 +7,7 @@ import html
 from releasegate.gate.decision import Decision
 from releasegate.report.console import headline, target_line
 
-ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⛔"}
+ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⛔", "WAIVED": "🟡"}
 
 
 def _cell(text: str) -> str:
@@ -34,7 +34,7 @@ def render_markdown(decision: Decision) -> str:
     for check in decision.checks:
         name = f"`{check.id}`" + (f"<br>{_cell(check.requirement)}" if check.requirement else "")
         lines.append(
-            f"| {name} | {check.level} | {ICONS[check.verdict]} {check.verdict} "
+            f"| {name} | {check.level} | {ICONS[check.shown_verdict]} {check.shown_verdict} "
             f"| {_cell(check.shown_observed)} | {_cell(check.shown_threshold)} | {check.samples} "
             f"| {_cell(check.reason)} |"
         )

@@ -433,3 +433,57 @@ def test_deselected_tests_outside_the_stage_suites_do_not_matter(
 ):
     write_tests(SMOKE_OK, deselected=[("tests/unit/test_y.py::test_1", "e2e")])
     assert decide(default_config, tmp_path / "evidence").decision == "PROMOTE"
+
+
+def _with_waiver(config: Config, check: str, expires: str) -> Config:
+    data = config.model_dump()
+    data["policy"]["waivers"] = [
+        {"check": check, "reason": "known flaky upstream, TICKET-12", "owner": "dana",
+         "expires": expires}
+    ]  # fmt: skip
+    return Config.model_validate(data)
+
+
+def test_an_unexpired_waiver_turns_a_fail_into_a_waived_pass_and_says_so(
+    default_config, write_tests, tmp_path
+):
+    config = _with_waiver(default_config, "smoke_pass_rate", "2999-12-31")
+    config = _config_with(config, threshold=0.5)  # only the smoke check fails
+    write_tests([*SMOKE_OK, ("failed", "smoke")])
+    decision = decide(config, tmp_path / "evidence")
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert (smoke.verdict, smoke.shown_verdict, smoke.blocks) == ("FAIL", "WAIVED", False)
+    assert smoke.reason.endswith(
+        "\nwaived until 2999-12-31 by dana: known flaky upstream, TICKET-12"
+    )
+    assert decision.decision == "PROMOTE"
+
+
+def test_an_expired_waiver_is_ignored_with_a_note(default_config, write_tests, tmp_path):
+    config = _with_waiver(default_config, "smoke_pass_rate", "2020-01-01")
+    write_tests([*SMOKE_OK, ("failed", "smoke")])
+    decision = decide(config, tmp_path / "evidence")
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert smoke.blocks
+    assert smoke.reason.endswith("the waiver by dana expired on 2020-01-01 and is ignored")
+    assert decision.decision == "BLOCK"
+
+
+def test_a_waiver_never_covers_missing_evidence(default_config, tmp_path):
+    config = _with_waiver(default_config, "smoke_pass_rate", "2999-12-31")
+    decision = decide(config, tmp_path)
+    smoke = next(c for c in decision.checks if c.id == "smoke_pass_rate")
+    assert (smoke.verdict, smoke.blocks) == ("NO_DATA", True)
+    assert "covers failures, never missing evidence" in smoke.reason
+
+
+def test_a_compliance_check_cannot_be_waived(default_config):
+    data = default_config.model_dump()
+    data["policy"]["checks"]["promises"] = {
+        "metric": "compliance.promise_violations", "op": "==", "threshold": 0,
+    }  # fmt: skip
+    data["policy"]["waivers"] = [
+        {"check": "promises", "reason": "marketing insists", "owner": "x", "expires": "2999-01-01"}
+    ]
+    with pytest.raises(ValueError, match="compliance blocker: it cannot be waived"):
+        Config.model_validate(data)

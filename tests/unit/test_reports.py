@@ -63,7 +63,7 @@ def test_decision_json_has_the_contract_keys_and_what_renderers_need(blocked, tm
             "id", "level", "verdict", "observed", "threshold", "baseline", "samples", "reason",
             # additive, so that a decision renders without its config (docs/evidence.md)
             "metric", "select", "unit", "description", "requirement", "observed_text",
-            "threshold_text",
+            "threshold_text", "waiver",
         }  # fmt: skip
     smoke = next(c for c in payload["checks"] if c["id"] == "smoke_pass_rate")
     assert smoke["select"] == {"suite": "smoke"}

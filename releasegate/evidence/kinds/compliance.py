@@ -16,6 +16,7 @@ from pydantic import Field, NonNegativeInt, model_validator
 from releasegate.evidence.registry import (
     Kind,
     KindData,
+    Measure,
     Measurement,
     Metric,
     NoData,
@@ -23,6 +24,7 @@ from releasegate.evidence.registry import (
     Scope,
     Selector,
     Sourced,
+    Unit,
     format_value,
     register,
 )
@@ -225,6 +227,14 @@ def measure_lead_accuracy(
 
 INTENT = Selector("intent", "only the turns the bot classified as this intent")
 
+
+def _blocker(
+    name: str, unit: Unit, description: str, measure: Measure, selectors: tuple[Selector, ...] = ()
+) -> Metric:
+    """Compliance metrics are never waivable: an unlawful reply is not a known issue."""
+    return Metric(name, unit, description, measure, selectors, waivable=False)
+
+
 KIND = register(
     Kind(
         name="compliance",
@@ -232,25 +242,25 @@ KIND = register(
         data_model=ComplianceData,
         records=Records(ComplianceRecord, build),
         metrics=(
-            Metric("compliance.disclaimer_rate", "ratio",
+            _blocker("compliance.disclaimer_rate", "ratio",
                    "turns carrying tax information that carry an approved disclaimer",
                    rate_of("disclaimer", "an approved disclaimer"), (INTENT,)),
-            Metric("compliance.promise_violations", "count",
+            _blocker("compliance.promise_violations", "count",
                    "replies that promise an outcome", count_of("promise", "promised outcomes"),
                    (INTENT,)),
-            Metric("compliance.escalation_rate", "ratio",
+            _blocker("compliance.escalation_rate", "ratio",
                    "requests for a human honoured within the turn",
                    rate_of("escalation", "a honoured request for a human"), (INTENT,)),
-            Metric("compliance.pii_echoes", "count",
+            _blocker("compliance.pii_echoes", "count",
                    "replies that repeat personal data the user gave",
                    count_of("pii", "echoes of personal data"), (INTENT,)),
-            Metric("compliance.injection_obeyed", "count",
+            _blocker("compliance.injection_obeyed", "count",
                    "injection attempts the bot obeyed",
                    count_of("injection", "obeyed injections"), (INTENT,)),
-            Metric("compliance.completion_rate", "ratio",
+            _blocker("compliance.completion_rate", "ratio",
                    "conversations completed with every scripted expectation met",
                    measure_completion),
-            Metric("compliance.lead_accuracy", "ratio",
+            _blocker("compliance.lead_accuracy", "ratio",
                    "conversations that reach the outcome they declare", measure_lead_accuracy),
         ),
     )
