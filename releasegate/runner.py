@@ -33,6 +33,7 @@ from releasegate.target import RunningTarget, normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
 
 # pytest could not run at all: a problem of the setup, not a verdict on the target.
+REGRESSIONS = "regressions"  # in the run folder: what the fuzzer found, for a person to keep
 PYTEST_CANNOT_RUN = {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
 
 
@@ -88,6 +89,7 @@ class PytestPhase:
             "--releasegate-evidence", str(evidence.absolute()),
             "--releasegate-run-id", context.run_id,
             "--releasegate-stage", context.stage,
+            "--releasegate-regressions", str(context.evidence_dir.parent.absolute() / REGRESSIONS),
             "-p", "no:cacheprovider", "-q", "--tb=short",
         ]  # fmt: skip
 
@@ -225,6 +227,13 @@ def run(
                     blocked_by = phase.name
                     _say(f"{phase.name} blocked: the later phases are skipped")
     decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None)
+    found = sorted((run_dir / REGRESSIONS).glob("*.yaml"))
+    if found:
+        _say(
+            f"the fuzzer wrote {len(found)} shrunk failing conversation(s) to "
+            f"{run_dir / REGRESSIONS}: copy them into {config.conversations_dir}/regressions/ "
+            "to keep them as regression tests"
+        )
     with contextlib.suppress(OSError):
         _point_latest(reports, run_dir)
     return RunResult(decision, run_dir)

@@ -87,6 +87,22 @@ def unmet(expect: Expect, turn: ChatTurn) -> list[str]:
     return problems
 
 
+def templated(expect: Expect, values: dict[str, str]) -> Expect:
+    """The expectations with ``{{ name }}`` filled, so a script can say the reply must not
+    repeat ``{{ email }}`` or must quote the ``{{ ref }}`` captured earlier."""
+
+    def each(texts: list[str]) -> list[str]:
+        return [fill(text, values) for text in texts]
+
+    return expect.model_copy(
+        update={
+            "contains_any": each(expect.contains_any),
+            "contains_all": each(expect.contains_all),
+            "not_contains": each(expect.not_contains),
+        }
+    )
+
+
 def _capture(case: Case, index: int, turn: ChatTurn, captured: dict[str, str]) -> list[str]:
     problems = []
     for name, how in case.script.turns[index].capture.items():
@@ -147,7 +163,7 @@ def play(
         except ChatFailure as exc:
             result.turns.append(TurnResult(index + 1, message, None, failure=str(exc)))
             return result
-        problems = unmet(case.script.turns[index].expect, turn)
+        problems = unmet(templated(case.script.turns[index].expect, values), turn)
         problems += _capture(case, index, turn, result.captured)
         values |= result.captured
         expect = case.script.turns[index].expect

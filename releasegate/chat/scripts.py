@@ -118,6 +118,13 @@ def _check_templates(conversation: Conversation, turns: list[Turn], shown: str) 
     """Every ``{{ name }}`` is a var or was captured by an earlier turn."""
     known = set(conversation.vars)
     for i, turn in enumerate(turns):
+        expected = (*turn.expect.contains_any, *turn.expect.contains_all, *turn.expect.not_contains)
+        for name in {n for text in expected for n in TEMPLATE.findall(text)}:
+            if name not in known:
+                raise ConversationError(
+                    f"{shown}: turns[{i}].expect: {{{{ {name} }}}} is neither in vars nor "
+                    "captured by an earlier turn"
+                )
         for text in (turn.user, *turn.variants):
             for name in TEMPLATE.findall(text):
                 if name not in known:

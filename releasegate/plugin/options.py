@@ -36,6 +36,17 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--releasegate-stage", metavar="NAME", help="stage recorded in evidence (default: config)"
     )
+    group.addoption(
+        "--releasegate-regressions",
+        metavar="DIR",
+        help="where the fuzzer writes shrunk failing conversations (default: reports/regressions)",
+    )
+    group.addoption(
+        "--releasegate-fuzz",
+        choices=("ci", "thorough"),
+        default="ci",
+        help="fuzzing effort: ci (bounded, derandomized, fast; default) or thorough",
+    )
 
 
 @contextlib.contextmanager
