@@ -1,3 +1,0 @@
-"""releasegate: a release-gate test harness for chatbot web products."""
-
-__version__ = "0.1.0"

@@ -1,1 +1,0 @@
-"""Talking to a chatbot over HTTP and judging what it says."""

@@ -1,1 +1,0 @@
-"""Evidence: the only thing the gate reads. Producers write it, readers validate it."""

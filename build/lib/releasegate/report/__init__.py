@@ -1,1 +1,0 @@
-"""Render a decision for people (console, Markdown) and machines (JSON, JUnit)."""

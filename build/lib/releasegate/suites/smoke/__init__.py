@@ -1,1 +1,0 @@
-"""smoke: is the deployment alive and doing its one job?"""
