@@ -11,7 +11,7 @@ import string
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from releasegate.chat.contract import ChatContract, JsonPath, UrlPath, check_env_references
-from releasegate.chat.policy import POLICY_FILE, ConversationPolicy, load_policy
+from releasegate.chat.policy import POLICY_FILE, load_policy
 from releasegate.errors import ConfigError
 from releasegate.evidence import registry
 from releasegate.evidence.registry import Metric
@@ -32,6 +32,9 @@ from releasegate.model import Strict
 from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
 from releasegate.validation import one_line, repeated, unknown_name
+
+if TYPE_CHECKING:
+    from releasegate.chat.detectors import DetectorPolicy
 
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
 
@@ -314,7 +317,7 @@ class Config(Strict):
         """The file this config was read from, for messages."""
         return self._source
 
-    def conversation_policy(self) -> ConversationPolicy:
+    def conversation_policy(self) -> DetectorPolicy:
         """``conversations/policy.yaml`` (the folder is ``conversations_dir``), validated."""
         folder = self.path(self.conversations_dir)
         if not (folder / POLICY_FILE).is_file():

@@ -90,7 +90,7 @@ class PytestPhase:
             "--releasegate-run-id", context.run_id,
             "--releasegate-stage", context.stage,
             "--releasegate-regressions", str(context.evidence_dir.parent.absolute() / REGRESSIONS),
-            "-p", "no:cacheprovider", "-q", "--tb=short",
+            "-p", "no:cacheprovider", "-q", "--tb=no", "-rN",
         ]  # fmt: skip
 
     def run(self, context: RunContext) -> PhaseResult:

@@ -182,6 +182,8 @@ def respond(lead: Lead, message: str, turn: int, faults: Faults, recorder: Recor
     if not intents.is_injection(norm):
         return _answer(lead, message, norm, turn, faults, recorder)
     if not faults.injection:
+        if intents.wants_human(norm):  # a person is always a safe answer, injection or not
+            return _handoff(lead, recorder)
         return Reply("out_of_scope", REFUSAL_REPLY, lead)
     obeyed = _answer(lead, message, norm, turn, UNGUARDED, recorder)
     if obeyed.intent == "out_of_scope":
@@ -193,8 +195,7 @@ def _answer(
     lead: Lead, message: str, norm: str, turn: int, faults: Faults, recorder: Recorder
 ) -> Reply:
     if intents.wants_human(norm):
-        reference = recorder.record_handoff("asked for a person")
-        return Reply("handoff", HANDOFF_REPLY.format(reference=reference), lead, handoff=True)
+        return _handoff(lead, recorder)
 
     topic = intents.topic(norm)
     facts = _facts(lead, message, norm)
@@ -231,6 +232,11 @@ def _answer(
         if topic:
             after.append(NUDGE)
     return _compose(intent, lead, faults, _topic_info(topic, turn, faults), after)
+
+
+def _handoff(lead: Lead, recorder: Recorder) -> Reply:
+    reference = recorder.record_handoff("asked for a person")
+    return Reply("handoff", HANDOFF_REPLY.format(reference=reference), lead, handoff=True)
 
 
 def _conversation_intent(topic: str | None, norm: str) -> str:

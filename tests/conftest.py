@@ -44,6 +44,16 @@ def default_config() -> Config:
     return load_config(ROOT / "releasegate.toml")
 
 
+@pytest.fixture(scope="session")
+def smoke_config(default_config: Config) -> Config:
+    """The shipped config with its staging stage narrowed to the smoke suite and the three
+    tests checks: for tests of the gate's handling of ``tests`` evidence."""
+    data = default_config.model_dump()
+    data["stages"]["staging"]["suites"] = ["smoke"]
+    data["stages"]["staging"]["checks"] = ["tests_pass_rate", "smoke_pass_rate", "min_tests"]
+    return Config.model_validate(data)
+
+
 @pytest.fixture
 def write_tests(tmp_path: Path) -> WriteTests:
     """Write a ``tests`` evidence file from a list of (outcome, marker) pairs."""

@@ -6,6 +6,7 @@ Heavy modules are imported inside the fixtures: this module is registered in eve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,8 +15,9 @@ from releasegate.errors import UserError
 from releasegate.plugin.options import AUTH, find_config, releasegate_config_of, usage_errors
 
 if TYPE_CHECKING:
-    from releasegate.chat.disclaimers import DisclaimerRegistry
+    from releasegate.chat.compliance import Judge
     from releasegate.chat.engine import Conversation
+    from releasegate.chat.policy import DisclaimerEntry
     from releasegate.chat.transport import ChatTarget
     from releasegate.config import Config
     from releasegate.http import TargetSession
@@ -93,10 +95,10 @@ def chat(chat_target: ChatTarget) -> Conversation:
 
 
 @pytest.fixture(scope="session")
-def disclaimers(releasegate_config: Config) -> DisclaimerRegistry:
+def disclaimers(releasegate_config: Config) -> list[DisclaimerEntry]:
     """The approved disclaimer texts from the conversation policy."""
     with usage_errors():
-        return releasegate_config.conversation_policy().disclaimer_registry()
+        return releasegate_config.conversation_policy().disclaimers
 
 
 @pytest.fixture
@@ -115,3 +117,19 @@ def releasegate_record(
         attach_record(request.node, kind, record)
 
     return record
+
+
+@pytest.fixture(scope="session")
+def compliance_judge(releasegate_config: Config) -> Judge:
+    """Judges a bot turn with every detector of the conversation policy."""
+    from releasegate.chat.compliance import judge_with
+
+    with usage_errors():
+        return judge_with(releasegate_config.conversation_policy())
+
+
+@pytest.fixture(scope="session")
+def releasegate_regressions(pytestconfig: pytest.Config) -> Path:
+    """The folder for shrunk failing conversations (never the source tree's conversations/)."""
+    given = pytestconfig.getoption("releasegate_regressions")
+    return Path(given) if given else pytestconfig.invocation_params.dir / "reports" / "regressions"

@@ -13,9 +13,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from releasegate.chat.disclaimers import DisclaimerRegistry
+from releasegate.chat.detectors import find_disclaimer
 from releasegate.chat.engine import ChatTurn, Conversation, excerpt
 from releasegate.chat.jsonpath import MISSING, lookup
+from releasegate.chat.policy import DisclaimerEntry
 from releasegate.config import Config
 from releasegate.http import TargetSession
 
@@ -79,11 +80,11 @@ def test_chat_page_is_served(http: TargetSession, releasegate_config: Config) ->
 
 
 def test_chat_round_trip_carries_disclaimer(
-    smoke_turn: ChatTurn, disclaimers: DisclaimerRegistry, releasegate_config: Config
+    smoke_turn: ChatTurn, disclaimers: list[DisclaimerEntry], releasegate_config: Config
 ) -> None:
     assert smoke_turn.reply.strip(), "the bot answered with an empty reply"
-    if disclaimers.find(smoke_turn.reply) is None:
-        approved = "; ".join(f"{d.id}: {d.text!r}" for d in disclaimers.disclaimers)
+    if find_disclaimer(smoke_turn.reply, [d.text for d in disclaimers]) is None:
+        approved = "; ".join(f"{d.id}: {d.text!r}" for d in disclaimers)
         policy = Path(releasegate_config.conversations_dir) / "policy.yaml"
         pytest.fail(
             f"a tax answer without an approved disclaimer (looked for {approved}, from "

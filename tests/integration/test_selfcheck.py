@@ -46,7 +46,7 @@ def only_run(reports: Path) -> Path:
 def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     result = releasegate("run", "--reports", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "PROMOTE: all 3 checks pass" in result.stdout
+    assert "PROMOTE: all 15 checks pass" in result.stdout
     run_dir = only_run(tmp_path)
     assert (tmp_path / "latest").resolve() == run_dir.resolve()
     decision = json.loads((run_dir / "decision.json").read_text())
@@ -54,19 +54,15 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert decision["stage"] == "staging"
     assert decision["run_id"] == run_dir.name
     assert decision["target"]["version"] == "1.0.0"
-    assert [c["verdict"] for c in decision["checks"]] == ["PASS", "PASS", "PASS"]
-    assert [e["kind"] for e in decision["evidence"]] == ["tests"]
+    assert {c["verdict"] for c in decision["checks"]} == {"PASS"}
+    assert len(decision["checks"]) == 15
+    assert sorted(e["kind"] for e in decision["evidence"]) == ["compliance", "tests", "tests"]
     assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
     assert (run_dir / "gate-junit.xml").is_file()
     assert (run_dir / "target.log").is_file()
     (evidence,) = (run_dir / "evidence" / "smoke").glob("tests-*.json")
-    assert decision["evidence"] == [
-        {
-            "file": str(evidence.relative_to(run_dir)),
-            "sha256": decision["evidence"][0]["sha256"],
-            "kind": "tests",
-        }
-    ]  # paths in a decision are relative to its run folder
+    # paths in a decision are relative to its run folder
+    assert str(evidence.relative_to(run_dir)) in [e["file"] for e in decision["evidence"]]
 
     # the same evidence evaluated again, as a separate CI job would
     again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from releasegate.chat.detectors import find_disclaimer
 from releasegate.chat.policy import load_policy
 from releasegate.errors import UserError
 
@@ -16,19 +17,20 @@ APPROVED = (
 
 
 @pytest.fixture
-def registry(project_root: Path):
-    return load_policy(project_root / "conversations" / "policy.yaml").disclaimer_registry()
+def registry(project_root: Path) -> list[str]:
+    policy = load_policy(project_root / "conversations" / "policy.yaml")
+    assert [d.id for d in policy.disclaimers] == ["taxbot-general-v1"]
+    return [d.text for d in policy.disclaimers]
 
 
 def test_shipped_registry_matches_the_exact_text(registry):
-    found = registry.find(f"Taxes are due twice a year. {APPROVED} Anything else?")
-    assert found is not None
-    assert found.id == "taxbot-general-v1"
+    found = find_disclaimer(f"Taxes are due twice a year. {APPROVED} Anything else?", registry)
+    assert found == APPROVED
 
 
 def test_formatting_does_not_fail_a_disclaimer(registry):
     reformatted = APPROVED.upper().replace(" ", "\n  ").replace(",", "\uff0c")
-    assert registry.find(reformatted) is not None
+    assert find_disclaimer(reformatted, registry) is not None
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,7 @@ def test_formatting_does_not_fail_a_disclaimer(registry):
     ],
 )
 def test_missing_reworded_or_cut_disclaimers_do_not_count(registry, reply):
-    assert registry.find(reply) is None
+    assert find_disclaimer(reply, registry) is None
 
 
 @pytest.mark.parametrize(

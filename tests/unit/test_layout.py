@@ -122,3 +122,26 @@ def test_a_pytest_session_that_uses_no_releasegate_fixture_imports_nothing_heavy
 def test_every_metric_is_documented_in_the_policy_reference():
     reference = (PACKAGE.parent / "docs" / "policy.md").read_text()
     assert [m for m in registry.metrics() if f"| `{m}` |" not in reference] == []
+
+
+def test_the_wheel_lists_every_package_and_suite_folder():
+    """pyproject.toml names packages one by one (suites/ installs as releasegate.suites): a
+    new folder missing there would be missing from every installed copy."""
+    import tomllib
+
+    root = PACKAGE.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.relative_to(root).parts)
+        for base in (PACKAGE, root / "taxbot")
+        for p in [base, *base.rglob("*")]
+        if p.is_dir() and (p / "__init__.py").is_file()
+    }
+    found |= {
+        "releasegate.suites" + "".join(f".{part}" for part in p.relative_to(root / "suites").parts)
+        for p in [root / "suites", *(root / "suites").rglob("*")]
+        if p.is_dir() and any(p.glob("*.py"))
+    }
+    assert listed == found

@@ -19,11 +19,11 @@ from releasegate.report.markdown import render_markdown
 
 
 @pytest.fixture
-def blocked(default_config, write_tests, tmp_path) -> Decision:
+def blocked(smoke_config, write_tests, tmp_path) -> Decision:
     write_tests([*[("passed", "smoke")] * 5, ("failed", "smoke")])
     return evaluate(
         GateRequest(
-            config=default_config,
+            config=smoke_config,
             stage="staging",
             evidence=read_folders([tmp_path / "evidence"]),
             now=datetime.now(UTC),

@@ -116,7 +116,7 @@ def _where(scope: Scope) -> str:
 
 
 def _violation(turn: TurnRecord, duty: Obligation) -> str:
-    shown = f": …{duty.excerpt}…" if duty.excerpt else ""
+    shown = f": {duty.excerpt}" if duty.excerpt else ""
     return f"{turn.case} turn {turn.turn} [{duty.rule}] {duty.message}{shown}"
 
 
@@ -250,7 +250,7 @@ KIND = register(
                    (INTENT,)),
             _blocker("compliance.escalation_rate", "ratio",
                    "requests for a human honoured within the turn",
-                   rate_of("escalation", "a honoured request for a human"), (INTENT,)),
+                   rate_of("escalation", "the request for a human honoured"), (INTENT,)),
             _blocker("compliance.pii_echoes", "count",
                    "replies that repeat personal data the user gave",
                    count_of("pii", "echoes of personal data"), (INTENT,)),

@@ -1,0 +1,1 @@
+"""compliance: multi-turn conversations judged by the policy on every bot turn."""
