@@ -483,3 +483,25 @@ def test_a_compliance_check_cannot_be_waived(smoke_config):
     ]
     with pytest.raises(ValueError, match="compliance blocker: it cannot be waived"):
         Config.model_validate(data)
+
+
+def test_tests_of_suites_the_session_did_not_select_are_not_narrowing(
+    smoke_config, write_tests, tmp_path
+):
+    """-m smoke leaves compliance tests alone: the functional phase runs them (as parametrized
+    cases with other node ids), so their placeholder in the smoke phase means nothing."""
+    config = _staging_with(smoke_config, ["smoke", "compliance"])
+    placeholder = "suites/compliance/test_c.py::test_conversation[NOTSET]"
+    write_tests(SMOKE_OK, name="smoke.json", deselected=[(placeholder, "compliance")])
+    write_tests([("passed", "compliance")], name="functional.json")
+    assert decide(config, tmp_path / "evidence").decision == "PROMOTE"
+
+
+def test_a_narrower_marker_expression_is_narrowing(smoke_config, write_tests, tmp_path):
+    path = write_tests(SMOKE_OK, deselected=[("suites/smoke/test_x.py::test_slow", "smoke")])
+    payload = json.loads(path.read_text())
+    payload["data"]["selection"] = "smoke and not slow"
+    path.write_text(json.dumps(payload))
+    decision = decide(smoke_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "session options: -m 'smoke and not slow'" in reasons(decision)
