@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shlex
 import string
 import tomllib
@@ -31,7 +30,7 @@ from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
 from releasegate.model import Strict
 from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
-from releasegate.validation import one_line, repeated, unknown_name
+from releasegate.validation import Regex, one_line, repeated, unknown_name
 
 if TYPE_CHECKING:
     from releasegate.chat.detectors import DetectorPolicy
@@ -78,7 +77,7 @@ class TargetConfig(Strict):
     metrics_path: UrlPath = "/metrics"
     page_path: UrlPath = "/"
     headers: dict[str, str] = {}
-    redact: list[str] = []
+    redact: list[Regex] = []
     chat: ChatContract = Field(default_factory=lambda: ChatContract.model_validate({}))
     feedback: FeedbackContract = FeedbackContract()
 
@@ -96,16 +95,6 @@ class TargetConfig(Strict):
     @classmethod
     def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
         return check_env_references(headers)
-
-    @field_validator("redact")
-    @classmethod
-    def _patterns(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
-        return patterns
 
     def has(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -7,14 +7,28 @@ Config, evidence and conversation files all go through here, so every bad input 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+
+
+def check_regex(pattern: str) -> str:
+    """A user-written regular expression, checked on load: a typo is an input error naming the
+    pattern, not a crash in the middle of a run."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(check_regex)]
 
 
 def repeated(items: list[str]) -> list[str]:

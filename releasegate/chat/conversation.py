@@ -31,17 +31,10 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from releasegate.chat.contract import JsonPath, UrlPath
 from releasegate.model import Strict
+from releasegate.validation import Regex
 
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 Topic = Literal["tax_info"]
-
-
-def _regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
-    return pattern
 
 
 class Expect(Strict):
@@ -51,15 +44,10 @@ class Expect(Strict):
     contains_any: list[str] = []
     contains_all: list[str] = []
     not_contains: list[str] = []
-    regex: str | None = None
+    regex: Regex | None = None
     intent: str | list[str] | None = None
     handoff: bool | None = None
     json_: dict[str, Any] = Field({}, alias="json")  # JSONPath -> expected value
-
-    @field_validator("regex")
-    @classmethod
-    def _pattern(cls, pattern: str | None) -> str | None:
-        return None if pattern is None else _regex(pattern)
 
     @field_validator("json_")
     @classmethod
@@ -75,13 +63,8 @@ class Capture(Strict):
     """A value taken from a reply for later turns (``{{ name }}``): a regex group (the first,
     else the whole match) in the reply text, or a JSONPath into the reply's JSON."""
 
-    regex: str | None = None
+    regex: Regex | None = None
     json_: JsonPath | None = Field(None, alias="json")
-
-    @field_validator("regex")
-    @classmethod
-    def _pattern(cls, pattern: str | None) -> str | None:
-        return None if pattern is None else _regex(pattern)
 
     @model_validator(mode="after")
     def _one(self) -> Capture:

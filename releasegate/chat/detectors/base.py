@@ -14,9 +14,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
-
-from pydantic import AfterValidator
 
 
 @dataclass(frozen=True)
@@ -44,18 +41,6 @@ class Judgement:
     @property
     def violated(self) -> bool:
         return self.applies and bool(self.findings)
-
-
-def _compiles(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
-    return pattern
-
-
-# A user-written regular expression, checked on load so a typo is a policy error, not a crash.
-Regex = Annotated[str, AfterValidator(_compiles)]
 
 
 def any_match(patterns: list[str], text: str) -> re.Match[str] | None:

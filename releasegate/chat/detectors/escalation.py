@@ -15,12 +15,12 @@ from releasegate.chat.detectors.base import (
     Exchange,
     Finding,
     Judgement,
-    Regex,
     any_match,
     excerpt,
     plain,
 )
 from releasegate.model import Strict
+from releasegate.validation import Regex
 
 RULE = "escalation"
 

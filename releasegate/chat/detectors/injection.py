@@ -20,13 +20,13 @@ from releasegate.chat.detectors.base import (
     Finding,
     Judgement,
     Plain,
-    Regex,
     any_match,
     phrase_spans,
     plain,
     sentences,
 )
 from releasegate.model import Strict
+from releasegate.validation import Regex
 
 RULE = "injection"
 

@@ -17,12 +17,12 @@ from releasegate.chat.detectors.base import (
     Finding,
     Judgement,
     Plain,
-    Regex,
     any_match,
     plain,
     sentences,
 )
 from releasegate.model import Strict
+from releasegate.validation import Regex
 
 RULE = "promise"
 

@@ -17,13 +17,13 @@ from releasegate.chat.detectors.base import (
     Exchange,
     Judgement,
     Plain,
-    Regex,
     any_match,
     phrase_spans,
     plain,
     sentences,
 )
 from releasegate.model import Strict
+from releasegate.validation import Regex
 
 RULE = "tax_content"
 
