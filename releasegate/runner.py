@@ -185,6 +185,11 @@ def run(
     # Fail on bad inputs before creating or launching anything.
     if base_url:
         normalize_base_url(base_url)
+    elif not (config.target.base_url or config.target.launch):
+        raise UserError(
+            f"{config.source}: nothing to test: set target.base_url (a running deployment) or "
+            "target.launch (a command that starts it), or pass --base-url"
+        )
     config.conversation_policy()
     config.suite_paths()
     run_id = new_run_id()

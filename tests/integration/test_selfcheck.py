@@ -208,3 +208,20 @@ def test_pytest_m_smoke_needs_no_options():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "10 passed" in result.stdout
+
+
+def test_a_config_with_nothing_to_test_is_exit_2_before_any_report_folder(tmp_path):
+    text = (ROOT / "releasegate.toml").read_text()
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("launch = "))
+    (tmp_path / "releasegate.toml").write_text(text)
+    (tmp_path / "conversations").mkdir()
+    (tmp_path / "conversations" / "policy.yaml").write_text(
+        (ROOT / "conversations" / "policy.yaml").read_text()
+    )
+    result = releasegate("run", "--stage", "smoke", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "releasegate: error: releasegate.toml: nothing to test: set target.base_url (a running "
+        "deployment) or target.launch (a command that starts it), or pass --base-url"
+    )
+    assert not (tmp_path / "reports").exists()
