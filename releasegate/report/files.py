@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,11 +24,26 @@ def write_decision(decision: Decision, folder: Path) -> list[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_json(json_path, decision.dump())
-        md_path.write_text(redact(render_markdown(decision)), encoding="utf-8")
+        markdown = redact(render_markdown(decision))
+        md_path.write_text(markdown, encoding="utf-8")
         junit_path.write_text(redact(render_junit(decision)), encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write the decision to {folder}: {exc.strerror or exc}") from None
+    _append_job_summary(markdown)
     return [json_path, md_path, junit_path]
+
+
+def _append_job_summary(markdown: str) -> None:
+    """GitHub Actions shows ``$GITHUB_STEP_SUMMARY`` on the job's page: the decision goes
+    there too when it is set."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    try:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(markdown + "\n")
+    except OSError as exc:
+        raise UserError(f"GITHUB_STEP_SUMMARY={summary}: cannot append: {exc.strerror}") from None
 
 
 def read_decision(path: Path) -> Decision:

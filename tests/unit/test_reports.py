@@ -136,3 +136,13 @@ def test_a_broken_decision_file_is_one_line(tmp_path, content, expected):
         read_decision(path)
     assert str(info.value).startswith(f"{path}: {expected}")
     assert "\n" not in str(info.value)
+
+
+def test_the_markdown_decision_is_appended_to_the_github_job_summary(
+    blocked, tmp_path, monkeypatch
+):
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    write_decision(blocked, tmp_path / "out")
+    assert summary.read_text() == "earlier step\n" + render_markdown(blocked) + "\n"
