@@ -230,6 +230,13 @@ class Policy(Strict):
         return next((w for w in self.waivers if w.check == check_id), None)
 
 
+class Human(Strict):
+    """Evidence people produce: survey exports read at each run (paths relative to the
+    config)."""
+
+    sus: str | None = None  # a System Usability Scale survey CSV (q1..q10, optional id)
+
+
 class Stage(Strict):
     """A pipeline stage: which suites run and which policy checks decide."""
 
@@ -243,6 +250,7 @@ class Config(Strict):
     suites_dir: str | None = None
     conversations_dir: str = "conversations"
     target: TargetConfig
+    human: Human = Human()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())

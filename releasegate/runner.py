@@ -19,6 +19,7 @@ from typing import Protocol
 
 import pytest
 
+from releasegate import __version__
 from releasegate.chat.engine import ChatFailure
 from releasegate.chat.transport import chat_target, open_session, refused
 from releasegate.config import Config, Stage
@@ -108,19 +109,57 @@ class PytestPhase:
 
 
 @dataclass(frozen=True)
+class SurveyPhase:
+    """Human evidence: the configured SUS survey export, scored into ``sus`` evidence."""
+
+    path: Path
+    name: str = "human"
+    suites: tuple[str, ...] = ()
+    fail_fast: bool = False
+
+    def run(self, context: RunContext) -> PhaseResult:
+        from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
+        from releasegate.evidence.io import write_evidence
+        from releasegate.evidence.kinds.sus import parse_csv
+
+        try:
+            text = self.path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            return PhaseResult(False, f"no usable survey at {self.path} ({exc.strerror})")
+        data = parse_csv(text, str(self.path))
+        _say(
+            f"survey {self.path}: {len(data.respondents)} respondent(s), "
+            f"{len(data.malformed)} malformed row(s)"
+        )
+        evidence = make_evidence(
+            data,
+            context.run_id,
+            context.stage,
+            TargetRef(base_url=context.base_url),
+            Producer(tool="releasegate-survey", version=__version__),
+            datetime.now(UTC),
+        )
+        write_evidence(context.evidence_dir / self.name / f"sus-{context.run_id}.json", evidence)
+        return PhaseResult(True, "survey read")
+
+
+@dataclass(frozen=True)
 class RunResult:
     decision: Decision
     run_dir: Path
 
 
-def plan(stage: Stage) -> list[Phase]:
-    """Smoke alone first (it gates the rest), then every other suite in one pytest session."""
+def plan(stage: Stage, config: Config) -> list[Phase]:
+    """Smoke alone first (it gates the rest), then every other suite in one pytest session,
+    then the human evidence the config names."""
     rest = tuple(s for s in stage.suites if s != "smoke")
     phases: list[Phase] = []
     if "smoke" in stage.suites:
         phases.append(PytestPhase("smoke", ("smoke",), fail_fast=bool(rest)))
     if rest:
         phases.append(PytestPhase("functional", rest))
+    if config.human.sus:
+        phases.append(SurveyPhase(config.path(config.human.sus)))
     return phases
 
 
@@ -212,7 +251,7 @@ def run(
         suites_url = base_url if base_url and not target.launched else target.base_url
         context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
         blocked_by: str | None = None
-        for phase in plan(stage):
+        for phase in plan(stage, config):
             if blocked_by:
                 skipped[phase.name] = SkippedPhase(
                     f"skipped because {blocked_by} blocked", phase.suites
@@ -220,8 +259,9 @@ def run(
                 continue
             result = phase.run(context)
             if not result.wrote_evidence:
+                kinds = frozenset({"sus"}) if isinstance(phase, SurveyPhase) else None
                 skipped[phase.name] = SkippedPhase(
-                    f"{result.note} and wrote no evidence", phase.suites
+                    f"{result.note} and wrote no evidence", phase.suites, kinds
                 )
             if phase.fail_fast:
                 early = _decide(

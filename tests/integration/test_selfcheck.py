@@ -225,3 +225,54 @@ def test_a_config_with_nothing_to_test_is_exit_2_before_any_report_folder(tmp_pa
         "deployment) or target.launch (a command that starts it), or pass --base-url"
     )
     assert not (tmp_path / "reports").exists()
+
+
+SUS_CHECK = """
+[human]
+sus = "surveys/sus.csv"
+
+[policy.checks.usability]
+description = "Beta users rate the product usable"
+metric = "sus.score"
+op = ">="
+threshold = 70
+min_samples = 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("rows", "code", "expected"),
+    [
+        (
+            ["5,1,5,1,5,1,5,1,5,1", "4,2,4,2,4,2,4,2,4,2"] * 2,
+            0,
+            "mean SUS 87.5 over 4 respondent(s)",
+        ),
+        (["3,3,3,3,3,3,3,3,3,3"] * 4, 1, "mean SUS 50.0 over 4 respondent(s); required >= 70"),
+        (None, 1, "not run: human (no usable survey at"),
+    ],
+)
+def test_a_sus_survey_is_gated(tmp_path, rows, code, expected):
+    config = (
+        (ROOT / "releasegate.toml")
+        .read_text()
+        .replace(
+            'checks = ["smoke_pass_rate", "smoke_min_tests"]',
+            'checks = ["smoke_pass_rate", "smoke_min_tests", "usability"]',
+            1,
+        )
+    )
+    (tmp_path / "releasegate.toml").write_text(config + SUS_CHECK)
+    (tmp_path / "conversations").mkdir()
+    (tmp_path / "conversations" / "policy.yaml").write_text(
+        (ROOT / "conversations" / "policy.yaml").read_text()
+    )
+    if rows is not None:
+        (tmp_path / "surveys").mkdir()
+        header = ",".join(f"q{i}" for i in range(1, 11))
+        (tmp_path / "surveys" / "sus.csv").write_text("\n".join([header, *rows]) + "\n")
+    result = releasegate("run", "--stage", "smoke", "--reports", tmp_path / "reports", cwd=tmp_path)
+    assert result.returncode == code, result.stdout + result.stderr
+    decision = json.loads((only_run(tmp_path / "reports") / "decision.json").read_text())
+    usability = next(c for c in decision["checks"] if c["id"] == "usability")
+    assert expected in usability["reason"]
