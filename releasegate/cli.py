@@ -24,6 +24,7 @@ from releasegate.report import console
 
 if TYPE_CHECKING:
     from releasegate.config import Config
+    from releasegate.evidence.io import EvidenceSet
 
 EXIT_PROMOTE, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
 
@@ -75,6 +76,12 @@ def build_parser() -> Parser:
     )
     evaluate_cmd.add_argument(
         "--out", metavar="DIR", type=Path, help="also write the decision files to this folder"
+    )
+    evaluate_cmd.add_argument(
+        "--same-target",
+        action="store_true",
+        help="the folders tested one deployment at different addresses (e.g. each job launched "
+        "its own copy): merge them although their base URLs differ",
     )
 
     show_cmd = commands.add_parser(
@@ -149,17 +156,44 @@ def _evaluate(args: argparse.Namespace) -> int:
     if missing:
         raise UserError(f"evaluate: no such folder: {', '.join(missing)}")
     stage, _ = config.stage(args.stage)
+    evidence = read_folders(args.folders)
+    _refuse_mixed(evidence, args)
     decision = evaluate(
         GateRequest(
             config=config,
             stage=stage,
-            evidence=read_folders(args.folders),
+            evidence=evidence,
             now=datetime.now(UTC),
             run_id=args.run_id,
             home=args.out or Path.cwd(),
         )
     )
     return _print(decision, write_decision(decision, args.out) if args.out else [])
+
+
+def _refuse_mixed(evidence: EvidenceSet, args: argparse.Namespace) -> None:
+    """Folders from different runs, builds or deployments are not one decision: say so
+    (exit 2) rather than judge one and call the rest stale, unless told which belong."""
+
+    def listed(origins: dict[str, list[Path]]) -> str:
+        return "; ".join(f"{v}: {', '.join(map(str, folders))}" for v, folders in origins.items())
+
+    versions = evidence.origins("target.version")
+    if len(versions) > 1 and not args.run_id:
+        raise UserError(f"evaluate: the folders hold evidence of different target versions "
+                        f"({listed(versions)}); decide one build at a time")  # fmt: skip
+    runs = evidence.origins("run_id")
+    if len(runs) > 1 and not args.run_id:
+        raise UserError(
+            f"evaluate: the folders hold evidence of different runs ({listed(runs)}); pass "
+            "--run-id ID to decide one of them (the others then count as stale)"
+        )
+    targets = evidence.origins("target.base_url")
+    if len(targets) > 1 and not args.same_target:
+        raise UserError(
+            f"evaluate: the folders tested different targets ({listed(targets)}); pass "
+            "--same-target if they are one deployment at different addresses"
+        )
 
 
 def _show_file(args: argparse.Namespace) -> int:

@@ -70,10 +70,11 @@ def write_tests(tmp_path: Path) -> WriteTests:
         collection_errors: list[CollectionError] | None = None,
         deselected: list[tuple[str, str]] | None = None,
         keyword: str | None = None,
+        module: str = "test_x",
     ) -> Path:
         tests = [
             TestResult(
-                nodeid=f"suites/{marker}/test_x.py::test_{i}",
+                nodeid=f"suites/{marker}/{module}.py::test_{i}",
                 outcome=outcome,
                 duration_s=0.01,
                 markers=[marker],

@@ -67,6 +67,22 @@ class EvidenceSet:
     files: list[EvidenceFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
+    def origins(self, attribute: str) -> dict[str, list[Path]]:
+        """Each value of an envelope attribute (``run_id``, ``target.version``,
+        ``target.base_url``) and the folders whose evidence has it."""
+        found: dict[str, list[Path]] = {}
+        for f in self.files:
+            value: object = f.envelope
+            for part in attribute.split("."):
+                value = getattr(value, part)
+            if value is None:
+                continue
+            folder = next((d for d in self.folders if f.path.is_relative_to(d)), f.path.parent)
+            folders = found.setdefault(str(value), [])
+            if folder not in folders:
+                folders.append(folder)
+        return found
+
 
 def _first_errors(
     model: type[BaseModel], exc: ValidationError, prefix: str = "", limit: int = 3
