@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from releasegate.evidence.io import EvidenceSet
 
 EXIT_PROMOTE, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C; the decision written is a BLOCK
 
 
 class Parser(argparse.ArgumentParser):
@@ -143,7 +144,11 @@ def _run(args: argparse.Namespace) -> int:
     from releasegate.runner import run
 
     result = run(_load(args.config), args.config, args.stage, args.base_url, args.reports)
-    return _print(result.decision, write_decision(result.decision, result.run_dir))
+    code = _print(result.decision, write_decision(result.decision, result.run_dir))
+    if result.interrupted:
+        print("releasegate: interrupted; the target was stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -240,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still exit 2, never 1, which would read as a BLOCK
         if os.environ.get("RELEASEGATE_DEBUG"):
             raise

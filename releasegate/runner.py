@@ -147,6 +147,7 @@ class SurveyPhase:
 class RunResult:
     decision: Decision
     run_dir: Path
+    interrupted: bool = False  # Ctrl-C: the decision covers what had run (the rest NO_DATA)
 
 
 def plan(stage: Stage, config: Config) -> list[Phase]:
@@ -179,9 +180,13 @@ def _run_redacted(argv: list[str], cwd: Path) -> int:
         errors="replace",
     ) as process:
         assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(redact(line))
-            sys.stdout.flush()
+        try:
+            for line in process.stdout:
+                sys.stdout.write(redact(line))
+                sys.stdout.flush()
+        except KeyboardInterrupt:  # Ctrl-C or a cancelled job: the session ends with us
+            process.terminate()
+            raise
     return process.returncode
 
 
@@ -251,13 +256,23 @@ def run(
         suites_url = base_url if base_url and not target.launched else target.base_url
         context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
         blocked_by: str | None = None
+        interrupted = False
         for phase in plan(stage, config):
-            if blocked_by:
-                skipped[phase.name] = SkippedPhase(
-                    f"skipped because {blocked_by} blocked", phase.suites
+            if blocked_by or interrupted:
+                why = (
+                    "interrupted (Ctrl-C)"
+                    if interrupted
+                    else f"skipped because {blocked_by} blocked"
                 )
+                skipped[phase.name] = SkippedPhase(why, phase.suites)
                 continue
-            result = phase.run(context)
+            try:
+                result = phase.run(context)
+            except KeyboardInterrupt:
+                interrupted = True
+                skipped[phase.name] = SkippedPhase("interrupted (Ctrl-C)", phase.suites)
+                _say(f"interrupted during {phase.name}: deciding on what had run")
+                continue
             if not result.wrote_evidence:
                 kinds = frozenset({"sus"}) if isinstance(phase, SurveyPhase) else None
                 skipped[phase.name] = SkippedPhase(
@@ -272,6 +287,10 @@ def run(
                     blocked_by = phase.name
                     _say(f"{phase.name} blocked: the later phases are skipped")
     decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None)
+    if interrupted:
+        with contextlib.suppress(OSError):
+            _point_latest(reports, run_dir)
+        return RunResult(decision, run_dir, interrupted=True)
     found = sorted((run_dir / REGRESSIONS).glob("*.yaml"))
     if found:
         _say(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +278,30 @@ def test_a_sus_survey_is_gated(tmp_path, rows, code, expected):
     decision = json.loads((only_run(tmp_path / "reports") / "decision.json").read_text())
     usability = next(c for c in decision["checks"] if c["id"] == "usability")
     assert expected in usability["reason"]
+
+
+def test_ctrl_c_still_writes_a_block_decision_and_stops_the_target(tmp_path):
+    """Interrupted during the compliance phase: what had run is decided, the rest is NO_DATA,
+    the decision is written, and no process of the run is left."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "releasegate", "run", "--reports", str(tmp_path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "running functional suites" in line:
+            break
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout + stderr
+    decision = json.loads((only_run(tmp_path) / "decision.json").read_text())
+    checks = {c["id"]: c for c in decision["checks"]}
+    assert decision["decision"] == "BLOCK"
+    assert checks["smoke_pass_rate"]["verdict"] == "PASS"
+    assert checks["no_promises"]["verdict"] == "NO_DATA"
+    assert checks["no_promises"]["reason"] == "not run: functional (interrupted (Ctrl-C))"
+    port = decision["target"]["base_url"].rsplit(":", 1)[1]
+    left = subprocess.run(["pgrep", "-f", f"--port {port} "], capture_output=True, text=True)
+    assert left.stdout == "", f"left running: {left.stdout}"
