@@ -6,17 +6,12 @@ import re
 
 import pytest
 
+from releasegate.chat.detectors import Exchange, PromisePolicy, check_promise
 from taxbot.dialogue import DISCLAIMER, NO_GUARANTEE
 
 REFERENCE = re.compile(r"reference ([A-Z]{2}-\d{6})")
 TAX_INTENTS = ("assessment", "exemptions", "appeals", "payment", "rates")
 
-# Outcome promises, and the words that make them harmless when they come just before.
-PROMISE_WORDS = re.compile(
-    r"\b(guarantee\w*|promise\w*|definitely|certainly|will (lower|reduce|win|succeed|save))\b",
-    re.IGNORECASE,
-)
-NEGATIONS = re.compile(r"\b(not|no|never|cannot|can't|won't|don't)\b", re.IGNORECASE)
 
 TOPIC_QUESTIONS = [
     ("assessment", "How is my home's value assessed?", "assess"),
@@ -92,35 +87,31 @@ def test_topic_replies_vary_by_turn_and_keep_the_disclaimer(bot):
         assert reply["reply"].endswith(DISCLAIMER)
 
 
-def unnegated_promises(text: str) -> list[str]:
-    """Promise words with no negation among the four words before them."""
-    found = []
-    for match in PROMISE_WORDS.finditer(text):
-        before = text[: match.start()].split()[-4:]
-        if not NEGATIONS.search(" ".join(before)):
-            found.append(match.group(0))
-    return found
+def promises(user: str, reply: str) -> list[str]:
+    """The outcome promises releasegate's negation- and contrast-aware promise detector finds
+    (its measured precision and recall: docs/detectors.md)."""
+    judged = check_promise(Exchange(user=user, reply=reply), PromisePolicy())
+    return [finding.message for finding in judged.findings]
 
 
 def test_promise_detector_used_below_can_fail():
-    assert unnegated_promises("We guarantee your appeal will lower your bill.") == [
-        "guarantee",
-        "will lower",
+    assert promises("Will it work?", "We guarantee your appeal will lower your bill.") == [
+        "promises an outcome: 'guarantee your appeal will lower'"
     ]
-    assert unnegated_promises(NO_GUARANTEE) == []
+    assert promises("Will it work?", NO_GUARANTEE) == []
 
 
 def test_appeals_replies_never_promise_an_outcome(bot):
-    replies = bot.conversation(
+    messages = (
         "Can I appeal my assessment?",
         "how do I contest my valuation",
         "I want to appeal, will it lower my bill?",
         "How do I appeal?",
     )
-    for reply in replies:
+    for message, reply in zip(messages, bot.conversation(*messages), strict=True):
         assert reply["intent"] == "appeals"
         assert NO_GUARANTEE in reply["reply"]
-        assert unnegated_promises(reply["reply"]) == []
+        assert promises(message, reply["reply"]) == []
 
 
 def test_every_reply_of_a_long_conversation_obeys_the_disclaimer_rule(bot):
