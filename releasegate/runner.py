@@ -64,6 +64,11 @@ class Phase(Protocol):
     def suites(self) -> tuple[str, ...]: ...
 
     @property
+    def kinds(self) -> frozenset[str] | None:
+        """The evidence kinds it produces (None: any, as a pytest session may record any)."""
+        ...
+
+    @property
     def fail_fast(self) -> bool:
         """When this phase's own checks block, the later phases are skipped."""
         ...
@@ -78,6 +83,7 @@ class PytestPhase:
     name: str
     suites: tuple[str, ...]
     fail_fast: bool = False
+    kinds: frozenset[str] | None = None
 
     def argv(self, context: RunContext, evidence: Path) -> list[str]:
         config = context.config
@@ -116,6 +122,7 @@ class SurveyPhase:
     name: str = "human"
     suites: tuple[str, ...] = ()
     fail_fast: bool = False
+    kinds: frozenset[str] | None = frozenset({"sus"})
 
     def run(self, context: RunContext) -> PhaseResult:
         from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
@@ -264,19 +271,20 @@ def run(
                     if interrupted
                     else f"skipped because {blocked_by} blocked"
                 )
-                skipped[phase.name] = SkippedPhase(why, phase.suites)
+                skipped[phase.name] = SkippedPhase(why, phase.suites, phase.kinds)
                 continue
             try:
                 result = phase.run(context)
             except KeyboardInterrupt:
                 interrupted = True
-                skipped[phase.name] = SkippedPhase("interrupted (Ctrl-C)", phase.suites)
+                skipped[phase.name] = SkippedPhase(
+                    "interrupted (Ctrl-C)", phase.suites, phase.kinds
+                )
                 _say(f"interrupted during {phase.name}: deciding on what had run")
                 continue
             if not result.wrote_evidence:
-                kinds = frozenset({"sus"}) if isinstance(phase, SurveyPhase) else None
                 skipped[phase.name] = SkippedPhase(
-                    f"{result.note} and wrote no evidence", phase.suites, kinds
+                    f"{result.note} and wrote no evidence", phase.suites, phase.kinds
                 )
             if phase.fail_fast:
                 early = _decide(

@@ -118,11 +118,14 @@ def describe_errors(
     ]
 
 
+def joined(problems: Sequence[str], limit: int | None = None) -> str:
+    """Problem lines (the first ``limit`` of them) on one line, saying how many were left."""
+    more = len(problems) - limit if limit is not None and len(problems) > limit else 0
+    return "; ".join(problems[:limit]) + (f" (and {more} more)" if more else "")
+
+
 def one_line(
     source: str, model: type[BaseModel], exc: ValidationError, limit: int | None = None
 ) -> str:
     """The errors of one file (the first ``limit`` of them) joined into one line."""
-    problems = describe_errors(model, exc)
-    more = len(problems) - limit if limit is not None and len(problems) > limit else 0
-    shown = "; ".join(problems[:limit]) + (f" (and {more} more)" if more else "")
-    return f"{source}: {shown}"
+    return f"{source}: {joined(describe_errors(model, exc), limit)}"

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from releasegate.chat.conversation import TEMPLATE, Conversation, Include, Turn, step_kind
 from releasegate.chat.policy import POLICY_FILE
 from releasegate.errors import UserError
-from releasegate.validation import describe_errors
+from releasegate.validation import describe_errors, joined
 
 PARTIALS = "partials"  # folders of included turn lists, not conversations themselves
 MAX_CASES = 200  # per conversation, when every variant combination is asked for
@@ -96,7 +96,7 @@ def _validate(raw: Any, shown: str) -> Conversation:
             model.model_validate(step)
         except ValidationError as inner:
             lines += [f"turns[{i}].{line}" for line in describe_errors(model, inner)]
-    raise ConversationError(f"{shown}: " + "; ".join(lines[:3]))
+    raise ConversationError(f"{shown}: {joined(lines, 3)}")
 
 
 def _partial(path: Path, shown: str) -> list[Turn]:

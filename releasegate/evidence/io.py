@@ -16,7 +16,7 @@ from releasegate.evidence import registry
 from releasegate.evidence.envelope import Evidence
 from releasegate.evidence.registry import KindData
 from releasegate.redaction import redact_json
-from releasegate.validation import describe_errors
+from releasegate.validation import describe_errors, joined
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -87,9 +87,7 @@ class EvidenceSet:
 def _first_errors(
     model: type[BaseModel], exc: ValidationError, prefix: str = "", limit: int = 3
 ) -> str:
-    errors = [prefix + line for line in describe_errors(model, exc)]
-    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
-    return "; ".join(errors[:limit]) + more
+    return joined([prefix + line for line in describe_errors(model, exc)], limit)
 
 
 def read_file(path: Path) -> EvidenceFile | Problem:

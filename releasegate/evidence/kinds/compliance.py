@@ -131,6 +131,20 @@ def _unjudged(turns: list[TurnRecord]) -> str:
     return f"; {count} turn(s) could not be judged (the bot did not answer)" if count else ""
 
 
+def _applied(
+    scope: Scope, files: Sequence[Sourced[ComplianceData]], rule: Rule, nothing: str
+) -> tuple[list[TurnRecord], list[tuple[TurnRecord, Obligation]]] | NoData:
+    """The recorded turns and those where ``rule`` applied; NO_DATA when it applied nowhere."""
+    turns = _turns(scope, files)
+    pairs = _obligated(turns, rule)
+    if not pairs:
+        return NoData(
+            f"no judged turn{_where(scope)} where the {rule} rule applied "
+            f"({len(turns)} turn(s) recorded): {nothing}"
+        )
+    return turns, pairs
+
+
 def _details(pairs: list[tuple[TurnRecord, Obligation]]) -> tuple[list[str], int]:
     broken = [_violation(t, o) for t, o in pairs if o.violated]
     return broken[:MAX_DETAILS], max(0, len(broken) - MAX_DETAILS)
@@ -142,13 +156,10 @@ def rate_of(
     """Share of the turns where ``rule`` applied that kept it, with a Wilson interval."""
 
     def measure(scope: Scope, files: Sequence[Sourced[ComplianceData]]) -> Measurement | NoData:
-        turns = _turns(scope, files)
-        pairs = _obligated(turns, rule)
-        if not pairs:
-            return NoData(
-                f"no judged turn{_where(scope)} required {what} ({len(turns)} turn(s) recorded): "
-                "a rate over nothing is never 100 %"
-            )
+        applied = _applied(scope, files, rule, "a rate over nothing is never 100 %")
+        if isinstance(applied, NoData):
+            return applied
+        turns, pairs = applied
         kept = sum(not o.violated for _, o in pairs)
         low, high = wilson_interval(kept, len(pairs), CONFIDENCE)
         summary = (
@@ -168,13 +179,11 @@ def count_of(
     """How many turns where ``rule`` applied broke it; the samples are those turns."""
 
     def measure(scope: Scope, files: Sequence[Sourced[ComplianceData]]) -> Measurement | NoData:
-        turns = _turns(scope, files)
-        pairs = _obligated(turns, rule)
-        if not pairs:
-            return NoData(
-                f"no judged turn{_where(scope)} where the {rule} rule applied "
-                f"({len(turns)} turn(s) recorded): zero {what} over nothing proves nothing"
-            )
+        nothing = f"zero {what} over nothing proves nothing"
+        applied = _applied(scope, files, rule, nothing)
+        if isinstance(applied, NoData):
+            return applied
+        turns, pairs = applied
         broken = sum(o.violated for _, o in pairs)
         summary = f"{broken} {what} in {len(pairs)} turns{_where(scope)}{_unjudged(turns)}"
         details, omitted = _details(pairs)
