@@ -245,12 +245,19 @@ class Stage(Strict):
     checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
 
 
+class Browser(Strict):
+    """Which Chromium the browser suites launch (see ``releasegate.browser``)."""
+
+    executable: str | None = None  # a path or a command on PATH; default: Debian's chromium
+
+
 class Config(Strict):
     default_stage: str = "staging"
     suites_dir: str | None = None
     conversations_dir: str = "conversations"
     target: TargetConfig
     human: Human = Human()
+    browser: Browser = Browser()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())

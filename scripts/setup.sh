@@ -25,15 +25,26 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Browser suites use Debian's Chromium (Playwright cannot download its own browser everywhere).
+# From Debian's packages: Chromium for the browser suites (Playwright cannot download its own
+# browser everywhere), Prometheus and promtool for the monitoring suite, wrk for the load
+# benchmark, PostgreSQL for the shared history store's tests.
+missing=()
 if [ -z "${RELEASEGATE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing chromium from Debian's packages"
+    say "installing from Debian's packages: ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      "${missing[@]}" >/dev/null
   else
-    say "chromium is missing: install it (sudo apt-get install chromium), set RELEASEGATE_CHROMIUM"
-    say "to a Chromium binary, or run '.venv/bin/playwright install chromium' where downloads work"
+    say "missing: ${missing[*]}; install them (sudo apt-get install ${missing[*]})."
+    say "For Chromium you may instead set RELEASEGATE_CHROMIUM to a Chromium binary, or run"
+    say "'.venv/bin/playwright install chromium' where downloads work"
   fi
 fi
 say "ready"

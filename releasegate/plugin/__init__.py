@@ -20,7 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from releasegate.plugin import fixtures, launch
+    from releasegate.plugin import browser, fixtures, launch
 
     for suite in SUITES:
         config.addinivalue_line("markers", f"{suite}: releasegate {suite} suite")
@@ -46,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _add_suites(config)
     config.pluginmanager.register(launch, "releasegate-launch")
     config.pluginmanager.register(fixtures, "releasegate-fixtures")
+    if config.pluginmanager.has_plugin("playwright"):
+        config.pluginmanager.register(browser, "releasegate-browser")
     if config.getoption("releasegate_evidence"):
         from releasegate.plugin import recording
 

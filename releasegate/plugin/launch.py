@@ -93,7 +93,12 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     skip = config.option.collectonly or (
         session.testsfailed and not config.option.continue_on_collection_errors
     )
-    if skip or config.getoption("base_url", None) or not any(map(_needs_target, session.items)):
+    # Browser tests of some other page, in a folder with no releasegate.toml, are not ours.
+    unconfigured = not names_a_suite(config) and not find_config(config).is_file()
+    if skip or unconfigured or config.getoption("base_url", None):
+        _stop_early(config)
+        return (yield)
+    if not any(map(_needs_target, session.items)):
         _stop_early(config)
         return (yield)
     from releasegate.target import target_session
