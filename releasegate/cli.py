@@ -25,6 +25,7 @@ from releasegate.report import console
 if TYPE_CHECKING:
     from releasegate.config import Config
     from releasegate.evidence.io import EvidenceSet
+    from releasegate.history import Baseline, History
 
 EXIT_PROMOTE, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C; the decision written is a BLOCK
@@ -62,6 +63,14 @@ def build_parser() -> Parser:
         "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
     )
 
+    run_cmd.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="compare with this decision.json (default: the last PROMOTE of the same target "
+        "and stage in the history store)",
+    )
+
     evaluate_cmd = commands.add_parser(
         "evaluate",
         help="decide from evidence already collected (e.g. by parallel CI jobs)",
@@ -83,6 +92,31 @@ def build_parser() -> Parser:
         action="store_true",
         help="the folders tested one deployment at different addresses (e.g. each job launched "
         "its own copy): merge them although their base URLs differ",
+    )
+
+    evaluate_cmd.add_argument(
+        "--baseline", metavar="FILE", type=Path, help="compare with this decision.json"
+    )
+    evaluate_cmd.add_argument(
+        "--reports",
+        metavar="DIR",
+        default="reports",
+        type=Path,
+        help="where the default history store lives (default: reports)",
+    )
+
+    history_cmd = commands.add_parser(
+        "history",
+        help="list recent decisions from the history store",
+        description="Recent decisions, newest first, from the history store ([history] url in "
+        "the config, else DIR/history.sqlite).",
+    )
+    history_cmd.add_argument("--stage", metavar="NAME", help="only this stage")
+    history_cmd.add_argument("--target", metavar="NAME", help="only this target")
+    history_cmd.add_argument("--limit", metavar="N", type=_positive, default=20, help="default: 20")
+    history_cmd.add_argument("--json", action="store_true", help="one JSON object per line")
+    history_cmd.add_argument(
+        "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
     )
 
     show_cmd = commands.add_parser(
@@ -117,7 +151,7 @@ def build_parser() -> Parser:
         "--dir", metavar="DIR", default=Path(), type=Path, help="where to write (default: .)"
     )
 
-    for sub in (run_cmd, evaluate_cmd):
+    for sub in (run_cmd, evaluate_cmd, history_cmd):
         sub.add_argument(
             "--config",
             metavar="FILE",
@@ -126,6 +160,42 @@ def build_parser() -> Parser:
             help=f"default: {DEFAULT_CONFIG}",
         )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _history(config: Config | None, reports: Path) -> History:
+    from releasegate.errors import ConfigError
+    from releasegate.history import History
+
+    try:
+        url = config.history.resolved_url() if config else None
+    except ValueError as exc:
+        raise ConfigError(f"{config.source if config else ''}: {exc}") from None
+    return History.default(reports, url)
+
+
+def _baseline(history: History, given: Path | None, config: Config, stage: str) -> Baseline | None:
+    from releasegate.history import baseline_from_file
+
+    if given is not None:
+        return baseline_from_file(given)
+    return history.baseline(config.target.name, stage)
+
+
+def _record(history: History, decision: Decision, evidence: EvidenceSet) -> None:
+    from releasegate.gate.evaluate import passing_tests
+
+    ident = history.record(decision, datetime.now(UTC), passing_tests(evidence.files))
+    print(f"history: decision #{ident} recorded in {history.where}", file=sys.stderr)
 
 
 def _verdict(decision: Decision) -> int:
@@ -140,11 +210,17 @@ def _print(decision: Decision, files: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from releasegate.evidence.io import read_folders
     from releasegate.report.files import write_decision
     from releasegate.runner import run
 
-    result = run(_load(args.config), args.config, args.stage, args.base_url, args.reports)
+    config = _load(args.config)
+    stage, _ = config.stage(args.stage)
+    history = _history(config, args.reports)
+    baseline = _baseline(history, args.baseline, config, stage)
+    result = run(config, args.config, stage, args.base_url, args.reports, baseline)
     code = _print(result.decision, write_decision(result.decision, result.run_dir))
+    _record(history, result.decision, read_folders([result.run_dir / "evidence"]))
     if result.interrupted:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -163,6 +239,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     stage, _ = config.stage(args.stage)
     evidence = read_folders(args.folders)
     _refuse_mixed(evidence, args)
+    history = _history(config, args.reports)
     decision = evaluate(
         GateRequest(
             config=config,
@@ -171,9 +248,36 @@ def _evaluate(args: argparse.Namespace) -> int:
             now=datetime.now(UTC),
             run_id=args.run_id,
             home=args.out or Path.cwd(),
+            baseline=_baseline(history, args.baseline, config, stage),
         )
     )
-    return _print(decision, write_decision(decision, args.out) if args.out else [])
+    code = _print(decision, write_decision(decision, args.out) if args.out else [])
+    _record(history, decision, evidence)
+    return code
+
+
+def _list_history(args: argparse.Namespace) -> int:
+    """Recent decisions, newest first; the config only says where the store is."""
+    import json
+
+    config = _load(args.config) if args.config.exists() else None
+    history = _history(config, args.reports)
+    entries = history.recent(args.limit, target=args.target, stage=args.stage)
+    if args.json:
+        for entry in entries:
+            print(json.dumps(entry.__dict__))
+        return EXIT_PROMOTE
+    if not entries:
+        print(f"no decisions recorded in {history.where}")
+        return EXIT_PROMOTE
+    print(f"{'#':>4}  {'DECIDED (UTC)':19}  {'TARGET':10}  {'STAGE':10}  DECISION  VERSION  RUN")
+    for e in entries:
+        blocking = f" ({e.blocking} blocking)" if e.blocking else ""
+        print(
+            f"{e.id:>4}  {e.decided_at[:19]:19}  {e.target[:10]:10}  {e.stage[:10]:10}  "
+            f"{e.decision:8}  {e.version or '-':7}  {e.run_id or '-'}{blocking}"
+        )
+    return EXIT_PROMOTE
 
 
 def _refuse_mixed(evidence: EvidenceSet, args: argparse.Namespace) -> None:
@@ -237,7 +341,13 @@ def _load(path: Path) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    commands = {"run": _run, "evaluate": _evaluate, "show": _show_file, "init": _init}
+    commands = {
+        "run": _run,
+        "evaluate": _evaluate,
+        "show": _show_file,
+        "init": _init,
+        "history": _list_history,
+    }
     try:
         return commands[args.command](args)
     except UserError as exc:

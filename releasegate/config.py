@@ -21,7 +21,13 @@ from pydantic import (
     model_validator,
 )
 
-from releasegate.chat.contract import ChatContract, JsonPath, UrlPath, check_env_references
+from releasegate.chat.contract import (
+    ChatContract,
+    JsonPath,
+    UrlPath,
+    check_env_references,
+    resolve_headers,
+)
 from releasegate.chat.policy import POLICY_FILE, load_policy
 from releasegate.errors import ConfigError
 from releasegate.evidence import registry
@@ -126,6 +132,15 @@ class TargetConfig(Strict):
         return None if url is None else check_base_url(url)
 
 
+class Regression(Strict):
+    """A limit relative to the baseline (the last PROMOTE): the check fails when the value is
+    worse than the baseline's by more than ``relative`` of it and by more than ``floor`` (in
+    the metric's unit), so noise on small values does not block."""
+
+    relative: float = Field(gt=0, le=10)  # 0.2: up to 20 % worse than the baseline
+    floor: float = Field(0.0, ge=0)  # and at least this much worse, in the metric's unit
+
+
 class Check(Strict):
     """One policy condition: a metric, a comparison, a level and the evidence it needs."""
 
@@ -138,6 +153,7 @@ class Check(Strict):
     confidence: float | None = Field(None, gt=0, lt=1)
     description: str = ""
     requirement: str | None = None
+    regression: Regression | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -176,6 +192,8 @@ class Check(Strict):
                 f"threshold {self.threshold:g} for the rate {self.metric}: rates are fractions "
                 "between 0 and 1 (0.9 means 90 %)"
             )
+        if self.regression is not None and self.op == "==":
+            raise ValueError("regression: needs a direction; use <, <=, > or >= with it, not ==")
         for key, value in self.select.items():
             selector = self.info.selector(key)
             if selector is None:
@@ -245,6 +263,26 @@ class Stage(Strict):
     checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
 
 
+class HistoryConfig(Strict):
+    """Where decisions are kept (``releasegate.history``)."""
+
+    # sqlite:///PATH or a path (relative to the reports folder), or postgresql://...;
+    # ${NAME} reads an environment variable (a password belongs there, not in the file).
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None:
+            check_env_references({"url": url})
+        return url
+
+    def resolved_url(self) -> str | None:
+        if self.url is None:
+            return None
+        return resolve_headers({"url": self.url}, "history")["url"]
+
+
 class Browser(Strict):
     """Which Chromium the browser suites launch (see ``releasegate.browser``)."""
 
@@ -258,6 +296,7 @@ class Config(Strict):
     target: TargetConfig
     human: Human = Human()
     browser: Browser = Browser()
+    history: HistoryConfig = HistoryConfig()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())

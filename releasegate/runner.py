@@ -28,6 +28,7 @@ from releasegate.evidence.io import read_folders
 from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
+from releasegate.history import Baseline
 from releasegate.redaction import redact
 from releasegate.runid import new_run_id
 from releasegate.target import RunningTarget, normalize_base_url, target_session
@@ -231,6 +232,7 @@ def run(
     stage_name: str | None,
     base_url: str | None,
     reports: Path,
+    baseline: Baseline | None = None,
 ) -> RunResult:
     stage_name, stage = config.stage(stage_name)
     # Fail on bad inputs before creating or launching anything.
@@ -294,7 +296,7 @@ def run(
                 if early.decision == "BLOCK":
                     blocked_by = phase.name
                     _say(f"{phase.name} blocked: the later phases are skipped")
-    decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None)
+    decision = _decide(config, stage_name, run_dir, run_id, info, skipped, None, baseline)
     if interrupted:
         with contextlib.suppress(OSError):
             _point_latest(reports, run_dir)
@@ -319,9 +321,11 @@ def _decide(
     target: TargetInfo,
     skipped: dict[str, SkippedPhase],
     checks: list[str] | None,
+    baseline: Baseline | None = None,
 ) -> Decision:
     return evaluate(
         GateRequest(
+            baseline=baseline,
             config=config,
             stage=stage,
             evidence=read_folders([run_dir / "evidence"]),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from releasegate.evidence.kinds.tests import (
     TestResult,
     TestsData,
 )
+from releasegate.target import free_port
 
 # CI wants reproducible examples and no deadline flakes on a busy 2-core machine.
 settings.register_profile(
@@ -140,3 +145,44 @@ def alive() -> Callable[[int], bool]:
 def wait_gone() -> Callable[..., bool]:
     """Wait up to a few seconds for a process to end; False if it outlives that."""
     return _wait_gone
+
+
+def _bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server from Debian's packages, started in a temporary folder on a free
+    loopback port (for the shared history store), stopped after the session."""
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.fail("PostgreSQL is not installed (scripts/setup.sh installs it)")
+    # PostgreSQL refuses to run as root: as root, the server runs as the postgres user.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    # Its own folder in /tmp: pytest's tmp_path is private to root, where postgres cannot enter.
+    folder = Path(tempfile.mkdtemp(prefix="releasegate-pg-"))
+    data = folder / "pgdata"
+    if as_user:
+        shutil.chown(folder, "postgres")
+    port = free_port()
+
+    def run(*argv: str) -> None:
+        subprocess.run([*as_user, *argv], check=True, capture_output=True, timeout=120)
+
+    run(initdb, "-D", str(data), "-U", "releasegate", "--auth=trust", "-E", "UTF8")
+    run(
+        pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "60",
+        "-o", f"-h 127.0.0.1 -p {port} -k {folder} -F", "start",
+    )  # fmt: skip
+    try:
+        yield f"postgresql://releasegate@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        shutil.rmtree(folder, ignore_errors=True)

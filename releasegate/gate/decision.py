@@ -63,6 +63,14 @@ class CheckResult(Strict):
     def shown_threshold(self) -> str:
         return self.threshold_text or self.threshold
 
+    @property
+    def shown_baseline(self) -> str:
+        if self.baseline is None:
+            return "-"
+        from releasegate.evidence.registry import format_value
+
+        return format_value(self.unit or "", self.baseline)
+
 
 class TargetInfo(Strict):
     base_url: str | None
@@ -83,13 +91,28 @@ class Decision(Strict):
     run_id: str | None
     target: TargetInfo
     policy_sha256: str
-    baseline: dict[str, object] | None = None
+    baseline: dict[str, object] | None = None  # where the baseline came from, when there was one
+    new_failures: list[str] = []  # tests that passed in the baseline and fail now (additive)
     checks: list[CheckResult]
     evidence: list[EvidenceRef]
 
     @property
     def blocking(self) -> list[CheckResult]:
         return [c for c in self.checks if c.blocks]
+
+    @property
+    def has_baseline(self) -> bool:
+        return any(c.baseline is not None for c in self.checks)
+
+    def baseline_line(self) -> str | None:
+        """``baseline: run X (history #3, version 1.0.0)``, when there was one."""
+        if not self.baseline:
+            return None
+        b = self.baseline
+        return (
+            f"baseline: run {b.get('run_id') or '-'} ({b.get('source')}, "
+            f"version {b.get('version') or 'unknown'})"
+        )
 
     def dump(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from releasegate.config import Check, Config
 from releasegate.evidence.envelope import Evidence
@@ -23,6 +23,9 @@ from releasegate.evidence.registry import (
 )
 from releasegate.gate.decision import CheckResult, Decision, EvidenceRef, TargetInfo, WaiverInfo
 from releasegate.stats import wilson_lower_bound
+
+if TYPE_CHECKING:
+    from releasegate.history import Baseline
 
 OPERATORS = {
     ">=": operator.ge,
@@ -67,6 +70,7 @@ class GateRequest:
     checks: list[str] | None = None  # a subset of the stage's checks (smoke's early verdict)
     home: Path = field(default_factory=Path.cwd)  # where the decision is written: paths in it
     # are relative to this folder
+    baseline: Baseline | None = None  # what relative checks and new failures compare with
 
 
 def relative(path: Path, home: Path) -> str:
@@ -232,20 +236,76 @@ def _waive(result: CheckResult, config: Config, today: date) -> CheckResult:
     return result.model_copy(update={"waiver": info, "reason": f"{result.reason}\n{note}"})
 
 
+def _against_baseline(result: CheckResult, check: Check, baseline: Decision | None) -> CheckResult:
+    """Show the baseline's value beside this one, and fail a regression beyond the check's
+    relative limit and noise floor."""
+    before = next((c for c in baseline.checks if c.id == result.id), None) if baseline else None
+    value = before.observed if before and before.metric == result.metric else None
+    update: dict[str, object] = {"baseline": value}
+    limit = check.regression
+    if limit is None or result.verdict == "NO_DATA" or result.observed is None:
+        return result.model_copy(update=update)
+    unit = check.info.unit
+    if value is None:
+        why = "no baseline yet" if baseline is None else "the baseline has no value for it"
+        update["reason"] = f"{result.reason}\nnot compared with a baseline: {why}"
+        return result.model_copy(update=update)
+    margin = max(limit.relative * abs(value), limit.floor)
+    lower_is_better = check.op in ("<", "<=")
+    worse_by = result.observed - value if lower_is_better else value - result.observed
+    allowed = (
+        f"max({limit.relative:.0%} of it, floor {format_value(unit, limit.floor)}) = "
+        f"{format_value(unit, margin)}"
+    )
+    comparison = (
+        f"{format_value(unit, result.observed)} against baseline {format_value(unit, value)} "
+        f"(run {baseline.run_id if baseline else '?'})"
+    )
+    if worse_by > margin:
+        update["reason"] = f"{result.reason}\nregressed: {comparison}, worse by more than {allowed}"
+        if result.verdict == "PASS":
+            update["verdict"] = "FAIL" if check.level == "block" else "WARN"
+    else:
+        update["reason"] = f"{result.reason}\nwithin {allowed} of the baseline: {comparison}"
+    return result.model_copy(update=update)
+
+
+def failing_tests(files: Sequence[EvidenceFile]) -> set[str]:
+    return _tests_with(files, ("failed", "error"))
+
+
+def passing_tests(files: Sequence[EvidenceFile]) -> set[str]:
+    return _tests_with(files, ("passed",))
+
+
+def _tests_with(files: Sequence[EvidenceFile], outcomes: tuple[str, ...]) -> set[str]:
+    from releasegate.evidence.kinds.tests import TestsData
+
+    return {
+        t.nodeid
+        for f in files
+        if isinstance(f.data, TestsData)
+        for t in f.data.tests
+        if t.outcome in outcomes
+    }
+
+
 def evaluate(request: GateRequest) -> Decision:
     """Evaluate every check of the stage; the decision is BLOCK unless all block-level pass."""
     config = request.config
     current, stale, run_id = _partition(request)
     problems = request.evidence.problems + stale
     check_ids = config.stages[request.stage].checks if request.checks is None else request.checks
-    results = [
-        _waive(
-            _evaluate_check(check_id, config.policy.checks[check_id], current, problems, request),
-            config,
-            request.now.date(),
-        )
-        for check_id in check_ids
-    ]
+    before = request.baseline.decision if request.baseline else None
+    results = []
+    for check_id in check_ids:
+        check = config.policy.checks[check_id]
+        result = _evaluate_check(check_id, check, current, problems, request)
+        result = _against_baseline(result, check, before)
+        results.append(_waive(result, config, request.now.date()))
+    new_failures = (
+        sorted(failing_tests(current) & request.baseline.passed_tests) if request.baseline else []
+    )
     target = request.target
     if target is None:
         seen = current[-1].envelope.target if current else None
@@ -260,6 +320,8 @@ def evaluate(request: GateRequest) -> Decision:
         run_id=run_id,
         target=target,
         policy_sha256=config.policy_sha256(request.stage),
+        baseline=request.baseline.describe() if request.baseline else None,
+        new_failures=new_failures,
         checks=results,
         evidence=[
             EvidenceRef(file=relative(f.path, request.home), sha256=f.sha256, kind=f.kind)

@@ -28,15 +28,10 @@ def _paint(text: str, word: str, color: bool) -> str:
     return f"\033[{COLORS[word]}m{text}\033[0m" if color else text
 
 
-def _row(check: CheckResult) -> tuple[str, ...]:
-    return (
-        check.id,
-        check.level,
-        check.shown_verdict,
-        check.shown_observed,
-        check.shown_threshold,
-        str(check.samples),
-    )
+def _row(check: CheckResult, with_baseline: bool) -> tuple[str, ...]:
+    cells = [check.id, check.level, check.shown_verdict, check.shown_observed]
+    cells += [check.shown_baseline] if with_baseline else []
+    return (*cells, check.shown_threshold, str(check.samples))
 
 
 def headline(decision: Decision) -> str:
@@ -67,14 +62,23 @@ def render(decision: Decision, color: bool = False) -> str:
         f"{name} at {target.base_url or '-'}",
         "",
     ]
-    rows = [HEADER] + [_row(c) for c in decision.checks]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
-    lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip())
+    with_baseline = decision.has_baseline
+    header = (*HEADER[:4], "BASELINE", *HEADER[4:]) if with_baseline else HEADER
+    rows = [header] + [_row(c, with_baseline) for c in decision.checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
     for check, row in zip(decision.checks, rows[1:], strict=True):
         cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=True)]
         cells[2] = _paint(cells[2], "WARN" if check.waived else check.verdict, color)
         lines.append("  ".join(cells).rstrip())
         for part in check.reason.splitlines():
             lines += textwrap.wrap(part, width, initial_indent="    ", subsequent_indent="      ")
+    if baseline := decision.baseline_line():
+        lines += ["", baseline]
+    if decision.new_failures:
+        lines += ["", f"new failures (passed in the baseline): {len(decision.new_failures)}"]
+        lines += [f"  {nodeid}" for nodeid in decision.new_failures[:20]]
+        if len(decision.new_failures) > 20:
+            lines.append(f"  (and {len(decision.new_failures) - 20} more)")
     lines += ["", _paint(headline(decision), decision.decision, color)]
     return "\n".join(lines)

@@ -35,7 +35,7 @@ def run(
 
 
 def decision_in(reports: Path) -> dict:
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     return json.loads((run_dir / "decision.json").read_text())
 
 

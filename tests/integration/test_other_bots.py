@@ -100,7 +100,7 @@ def releasegate(
 
 
 def run_folder(reports: Path) -> Path:
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     return run_dir
 
 
