@@ -198,6 +198,24 @@ def _record(history: History, decision: Decision, evidence: EvidenceSet) -> None
     print(f"history: decision #{ident} recorded in {history.where}", file=sys.stderr)
 
 
+def _summary(
+    folder: Path,
+    decision: Decision,
+    evidence: EvidenceSet,
+    history: History,
+    baseline: Baseline | None,
+) -> Path:
+    """The HTML summary, with the decision trend of this target and stage from history."""
+    from releasegate.report.summary import write_summary
+
+    trend = history.recent(30, target=decision.target.name or "", stage=decision.stage)
+    before = baseline.decision if baseline else None
+    try:
+        return write_summary(folder, decision, evidence, trend, before)
+    except OSError as exc:
+        raise UserError(f"cannot write the summary to {folder}: {exc.strerror or exc}") from None
+
+
 def _verdict(decision: Decision) -> int:
     return EXIT_PROMOTE if decision.decision == "PROMOTE" else EXIT_BLOCK
 
@@ -219,8 +237,11 @@ def _run(args: argparse.Namespace) -> int:
     history = _history(config, args.reports)
     baseline = _baseline(history, args.baseline, config, stage)
     result = run(config, args.config, stage, args.base_url, args.reports, baseline)
-    code = _print(result.decision, write_decision(result.decision, result.run_dir))
-    _record(history, result.decision, read_folders([result.run_dir / "evidence"]))
+    evidence = read_folders([result.run_dir / "evidence"])
+    files = write_decision(result.decision, result.run_dir)
+    _record(history, result.decision, evidence)
+    files.append(_summary(result.run_dir, result.decision, evidence, history, baseline))
+    code = _print(result.decision, files)
     if result.interrupted:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -240,6 +261,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     evidence = read_folders(args.folders)
     _refuse_mixed(evidence, args)
     history = _history(config, args.reports)
+    baseline = _baseline(history, args.baseline, config, stage)
     decision = evaluate(
         GateRequest(
             config=config,
@@ -248,12 +270,14 @@ def _evaluate(args: argparse.Namespace) -> int:
             now=datetime.now(UTC),
             run_id=args.run_id,
             home=args.out or Path.cwd(),
-            baseline=_baseline(history, args.baseline, config, stage),
+            baseline=baseline,
         )
     )
-    code = _print(decision, write_decision(decision, args.out) if args.out else [])
+    files = write_decision(decision, args.out) if args.out else []
     _record(history, decision, evidence)
-    return code
+    if args.out:
+        files.append(_summary(args.out, decision, evidence, history, baseline))
+    return _print(decision, files)
 
 
 def _list_history(args: argparse.Namespace) -> int:
