@@ -119,6 +119,21 @@ def build_parser() -> Parser:
         "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
     )
 
+    report_cmd = commands.add_parser(
+        "report",
+        help="build Allure 3's HTML report of a run (needs the allure command from npm)",
+        description="Build Allure 3's HTML report from a run folder's allure-results into "
+        "RUN_DIR/allure-report. Allure is for reading results; the gate decides.",
+    )
+    report_cmd.add_argument(
+        "run_dir",
+        nargs="?",
+        type=Path,
+        default=Path("reports/latest"),
+        metavar="RUN_DIR",
+        help="default: reports/latest",
+    )
+
     show_cmd = commands.add_parser(
         "show",
         help="render a decision.json (no config needed)",
@@ -229,8 +244,9 @@ def _print(decision: Decision, files: list[Path]) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from releasegate.evidence.io import read_folders
+    from releasegate.report.allure import write_metadata
     from releasegate.report.files import write_decision
-    from releasegate.runner import run
+    from releasegate.runner import ALLURE_RESULTS, run
 
     config = _load(args.config)
     stage, _ = config.stage(args.stage)
@@ -239,6 +255,7 @@ def _run(args: argparse.Namespace) -> int:
     result = run(config, args.config, stage, args.base_url, args.reports, baseline)
     evidence = read_folders([result.run_dir / "evidence"])
     files = write_decision(result.decision, result.run_dir)
+    write_metadata(result.run_dir / ALLURE_RESULTS, result.decision)
     _record(history, result.decision, evidence)
     files.append(_summary(result.run_dir, result.decision, evidence, history, baseline))
     code = _print(result.decision, files)
@@ -341,6 +358,16 @@ def _show_file(args: argparse.Namespace) -> int:
     return _print(decision, [])
 
 
+def _report(args: argparse.Namespace) -> int:
+    from releasegate.report.allure import build_report
+
+    if not args.run_dir.is_dir():
+        raise UserError(f"report: no such run folder: {args.run_dir}")
+    index = build_report(args.run_dir.resolve(), Path.cwd())
+    print(f"Allure report: {index}")
+    return EXIT_PROMOTE
+
+
 def _init(args: argparse.Namespace) -> int:
     from releasegate.init import init
 
@@ -371,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "show": _show_file,
         "init": _init,
         "history": _list_history,
+        "report": _report,
     }
     try:
         return commands[args.command](args)

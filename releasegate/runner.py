@@ -36,6 +36,7 @@ from releasegate.targetinfo import fetch_version
 
 # pytest could not run at all: a problem of the setup, not a verdict on the target.
 REGRESSIONS = "regressions"  # in the run folder: what the fuzzer found, for a person to keep
+ALLURE_RESULTS = "allure-results"  # in the run folder
 PYTEST_CANNOT_RUN = {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
 
 
@@ -98,6 +99,8 @@ class PytestPhase:
             "--releasegate-run-id", context.run_id,
             "--releasegate-stage", context.stage,
             "--releasegate-regressions", str(context.evidence_dir.parent.absolute() / REGRESSIONS),
+            # for people reading results (allure-pytest); the gate never reads them
+            "--alluredir", str(context.evidence_dir.parent.absolute() / ALLURE_RESULTS),
             "-p", "no:cacheprovider", "-q", "--tb=no", "-rN",
         ]  # fmt: skip
 

@@ -47,4 +47,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     say "'.venv/bin/playwright install chromium' where downloads work"
   fi
 fi
+# Allure 3 (npm, pinned) for 'releasegate report'; optional: without npm the rest works.
+if [ ! -x node_modules/.bin/allure ]; then
+  if command -v npm >/dev/null 2>&1; then
+    say "installing allure@3.18.0 from npm into node_modules/ (for 'releasegate report')"
+    npm install --no-save --no-package-lock --no-audit --no-fund --silent allure@3.18.0 \
+      2>&1 | grep -v "Unknown user config" >&2 || true
+  else
+    say "npm is missing: 'releasegate report' needs Allure 3 (npm install -g allure@3.18.0)"
+  fi
+fi
 say "ready"

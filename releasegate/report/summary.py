@@ -43,7 +43,8 @@ h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d0d7de}
 .card{border:1px solid #d0d7de;border-radius:8px;padding:10px}.card b{font-size:20px;display:block}
 .card small{color:#59636e}.better{color:#1a7f37}.worse{color:#cf222e}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #d0d7de;
-padding:5px 6px;text-align:left;vertical-align:top}td.num{white-space:nowrap}td.reason{white-space:pre-wrap;color:#424a53}
+padding:5px 6px;text-align:left;vertical-align:top}td.num{white-space:nowrap}
+td.reason{white-space:pre-wrap;color:#424a53}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:16px}figure{margin:0}
 figcaption{font-weight:600;margin-bottom:4px}figure svg{width:100%;height:auto}
 .none{color:#59636e;font-style:italic}
