@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 import string
 import tomllib
@@ -48,6 +49,25 @@ def _unique(items: list[str]) -> list[str]:
     if twice := repeated(items):
         raise ValueError(f"listed more than once: {', '.join(twice)}")
     return items
+
+
+def check_launch(launch: str) -> str:
+    """A launch command: known placeholders, ``{port}`` present, splittable into words."""
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(launch) if name}
+    except ValueError as exc:
+        raise ValueError(f"bad placeholder syntax: {exc}") from None
+    unknown = fields - LAUNCH_PLACEHOLDERS
+    if unknown:
+        known = ", ".join("{" + p + "}" for p in sorted(LAUNCH_PLACEHOLDERS))
+        raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {known})")
+    if "port" not in fields:
+        raise ValueError("the command must contain {port}, the port it is to listen on")
+    try:
+        shlex.split(launch)
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command into words: {exc}") from None
+    return launch
 
 
 class FeedbackContract(Strict):
@@ -108,23 +128,7 @@ class TargetConfig(Strict):
     @field_validator("launch")
     @classmethod
     def _launch_placeholders(cls, launch: str | None) -> str | None:
-        if launch is None:
-            return None
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(launch) if name}
-        except ValueError as exc:
-            raise ValueError(f"bad placeholder syntax: {exc}") from None
-        unknown = fields - LAUNCH_PLACEHOLDERS
-        if unknown:
-            known = ", ".join("{" + p + "}" for p in sorted(LAUNCH_PLACEHOLDERS))
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {known})")
-        if "port" not in fields:
-            raise ValueError("the command must contain {port}, the port it is to listen on")
-        try:
-            shlex.split(launch)
-        except ValueError as exc:
-            raise ValueError(f"cannot split the command into words: {exc}") from None
-        return launch
+        return None if launch is None else check_launch(launch)
 
     @field_validator("base_url")
     @classmethod
@@ -255,12 +259,52 @@ class Human(Strict):
     sus: str | None = None  # a System Usability Scale survey CSV (q1..q10, optional id)
 
 
+class Rollback(Strict):
+    """A rollback drill: the candidate writes a lead and a feedback, is stopped, and the
+    previous release is started on the same database (the launch commands share ``{tmpdir}``)
+    and must still serve both (``releasegate.rollback``)."""
+
+    previous_launch: str  # like target.launch: the previous release, e.g. another image tag
+    previous_env: dict[str, str] = {}  # added to target.env for the previous release
+    lead_messages: list[str] = Field(
+        ["My assessment went up 28%. Can I appeal?", "I'm Dana, dana@example.com, please call me"],
+        min_length=1,
+    )
+    lead_reference: Regex = r"reference ([A-Z]{2}-\d{6})"  # in the last reply; group 1
+    lead_path: str = "/api/leads/{reference}"
+    feedback_id: JsonPath = "$.feedback_id"  # in the feedback answer
+    feedback_path: str = "/api/feedback/{id}"
+
+    @field_validator("previous_launch")
+    @classmethod
+    def _previous_launch(cls, launch: str) -> str:
+        return check_launch(launch)
+
+    @field_validator("lead_path", "feedback_path")
+    @classmethod
+    def _read_paths(cls, path: str) -> str:
+        if not path.startswith("/"):
+            raise ValueError(f"must start with '/': {path!r}")
+        return path
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Rollback:
+        if "{reference}" not in self.lead_path:
+            raise ValueError("lead_path must contain {reference}")
+        if "{id}" not in self.feedback_path:
+            raise ValueError("feedback_path must contain {id}")
+        if re.compile(self.lead_reference).groups < 1:
+            raise ValueError("lead_reference needs a group around the reference: (...)")
+        return self
+
+
 class Stage(Strict):
     """A pipeline stage: which suites run and which policy checks decide."""
 
     description: str = ""
     suites: Annotated[list[Suite], AfterValidator(_unique)] = Field(min_length=1)
     checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
+    rollback: Rollback | None = None  # makes this stage a rollback drill
 
 
 class HistoryConfig(Strict):

@@ -30,6 +30,7 @@ from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
 from releasegate.history import Baseline
 from releasegate.redaction import redact
+from releasegate.rollback import drilled
 from releasegate.runid import new_run_id
 from releasegate.target import RunningTarget, normalize_base_url, target_session
 from releasegate.targetinfo import fetch_version
@@ -239,6 +240,11 @@ def run(
 ) -> RunResult:
     stage_name, stage = config.stage(stage_name)
     # Fail on bad inputs before creating or launching anything.
+    if base_url and stage.rollback:
+        raise UserError(
+            f"stage {stage_name} is a rollback drill: it starts and stops the candidate and the "
+            "previous release itself, so it cannot test a deployment given with --base-url"
+        )
     if base_url:
         normalize_base_url(base_url)
     elif not (config.target.base_url or config.target.launch):
@@ -257,7 +263,12 @@ def run(
         raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
     skipped: dict[str, SkippedPhase] = {}
-    with target_session(config.target, base_url, log_dir=run_dir, cwd=config.root) as target:
+    tested = (
+        drilled(config, stage.rollback, run_dir, evidence_dir, run_id, stage_name)
+        if stage.rollback
+        else target_session(config.target, base_url, log_dir=run_dir, cwd=config.root)
+    )
+    with tested as target:
         if not target.launched:
             _say(f"testing the deployment at {target.base_url} (nothing launched)")
         check_contract(config, target)

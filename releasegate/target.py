@@ -145,16 +145,21 @@ def launched(
     log_dir: Path | None = None,
     announce: bool = True,
     cwd: Path | None = None,
+    tmpdir: Path | None = None,
 ) -> Iterator[Launch]:
     """Start the target's launch command on a free loopback port, in ``cwd`` (the config's
-    folder: paths in the command are relative to it); always stop it after."""
+    folder: paths in the command are relative to it); always stop it after. ``{tmpdir}`` is a
+    fresh folder removed after, unless ``tmpdir`` is given (releases sharing a database)."""
     if not target.launch:
         raise UserError(
             "no --base-url given and the config has neither target.launch nor target.base_url"
         )
     with contextlib.ExitStack() as stack:
-        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="releasegate-target-"))
-        log_dir = log_dir or Path(tmpdir)
+        if tmpdir is None:
+            tmpdir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="releasegate-target-"))
+            )
+        log_dir = log_dir or tmpdir
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / "target.log"
         port = free_port()

@@ -30,7 +30,7 @@ from taxbot.store import Store
 
 def create_app(settings: Settings) -> FastAPI:
     faults = settings.faults
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, schema_change=faults.schema_change)
     metrics = Metrics(settings.version)
     service = TaxBotService(store, metrics, faults)
     failures = FailureSchedule(faults.error_rate)
@@ -110,6 +110,15 @@ def create_app(settings: Settings) -> FastAPI:
             service.feedback, payload.session_id, payload.rating, payload.comment
         )
         return {"status": "recorded", "feedback_id": feedback_id}
+
+    @app.get("/api/feedback/{feedback_id}")
+    def stored_feedback(feedback_id: int) -> dict[str, Any]:
+        record = service.stored_feedback(feedback_id)
+        if record is None:
+            raise errors.ApiError(
+                404, "not_found", f"No feedback has the id {feedback_id}.", "feedback_id"
+            )
+        return {"feedback_id": record.id, "rating": record.rating, "created_at": record.created_at}
 
     @app.get("/api/leads/{reference}")
     def lead(reference: str) -> dict[str, Any]:

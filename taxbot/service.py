@@ -12,7 +12,7 @@ from typing import Any
 from taxbot import dialogue, errors
 from taxbot.faults import Faults
 from taxbot.metrics import Metrics
-from taxbot.store import LeadRecord, Store
+from taxbot.store import FeedbackRecord, LeadRecord, Store
 
 
 class StoreRecorder:
@@ -80,3 +80,6 @@ class TaxBotService:
 
     def lead(self, reference: str) -> LeadRecord | None:
         return self._store.get_lead(reference)
+
+    def stored_feedback(self, feedback_id: int) -> FeedbackRecord | None:
+        return self._store.get_feedback(feedback_id)

@@ -63,6 +63,13 @@ class SessionRecord:
 
 
 @dataclass(frozen=True)
+class FeedbackRecord:
+    id: int
+    rating: int
+    created_at: str
+
+
+@dataclass(frozen=True)
 class LeadRecord:
     reference: str
     created_at: str
@@ -76,7 +83,7 @@ def _now() -> str:
 class Store:
     """The only code that speaks SQL."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema_change: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -84,6 +91,15 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        # The schema_change fault: a destructive migration that renames the tables holding
+        # leads and feedback, so the previous release, reading the same file, finds them empty.
+        self._leads, self._feedback = "leads", "feedback"
+        if schema_change:
+            self._leads, self._feedback = "leads_v2", "feedback_v2"
+            names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            for old, new in (("leads", "leads_v2"), ("feedback", "feedback_v2")):
+                if new not in names:
+                    self._db.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
     def close(self) -> None:
         with self._lock:
@@ -124,15 +140,16 @@ class Store:
         values = [fields.get(column) for column in LEAD_COLUMNS]
         placeholders = ", ".join("?" for _ in LEAD_COLUMNS)
         sql = (
-            f"INSERT INTO leads (session_id, {', '.join(LEAD_COLUMNS)}, created_at) "
+            f"INSERT INTO {self._leads} (session_id, {', '.join(LEAD_COLUMNS)}, created_at) "
             f"VALUES (?, {placeholders}, ?)"
         )
-        return self._insert_with_reference("leads", "PT", sql, (session_id, *values, _now()))
+        return self._insert_with_reference(self._leads, "PT", sql, (session_id, *values, _now()))
 
     def get_lead(self, reference: str) -> LeadRecord | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT created_at, {', '.join(LEAD_COLUMNS)} FROM leads WHERE reference = ?",
+                f"SELECT created_at, {', '.join(LEAD_COLUMNS)} FROM {self._leads} "
+                "WHERE reference = ?",
                 (reference,),
             ).fetchone()
         if row is None:
@@ -148,12 +165,19 @@ class Store:
     def add_feedback(self, session_id: str, rating: int, comment: str | None) -> int:
         with self._lock:
             cursor = self._db.execute(
-                "INSERT INTO feedback (session_id, rating, comment, created_at)"
+                f"INSERT INTO {self._feedback} (session_id, rating, comment, created_at)"
                 " VALUES (?, ?, ?, ?)",
                 (session_id, rating, comment, _now()),
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    def get_feedback(self, feedback_id: int) -> FeedbackRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT rating, created_at FROM {self._feedback} WHERE id = ?", (feedback_id,)
+            ).fetchone()
+        return None if row is None else FeedbackRecord(feedback_id, row[0], row[1])
 
     def _insert_with_reference(
         self, table: str, prefix: str, sql: str, params: tuple[object, ...]

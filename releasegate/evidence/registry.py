@@ -93,6 +93,7 @@ class Metric:
     selectors: tuple[Selector, ...] = ()
     needs: frozenset[str] = frozenset()  # target capabilities without which it means nothing
     waivable: bool = True  # False: a failure may never be accepted (compliance blockers)
+    headline: str | None = None  # shown under this name among the summary's business metrics
 
     @property
     def kind(self) -> str:
@@ -113,12 +114,24 @@ class Records(Generic[R, D]):
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """A chart of the HTML summary: one of the kind's metrics measured for each value of one
+    of its selectors (the values found in the evidence)."""
+
+    title: str
+    metric: str
+    selector: str
+    values: Callable[[Sequence[Sourced[Any]]], list[str]]
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     description: str
     data_model: type[KindData]
     metrics: tuple[Metric, ...]
     records: Records[Any, Any] | None = None
+    breakdowns: tuple[Breakdown, ...] = ()
 
 
 class KindDeclarationError(TypeError):
@@ -145,6 +158,12 @@ def register(kind: Kind) -> Kind:
         if not n.startswith(kind.name + ".") or not n.split(".", 1)[1].isidentifier()
     ]
     problems += [f"metric {n!r} is declared twice" for n in set(names) if names.count(n) > 1]
+    declared = {m.name: m for m in kind.metrics}
+    problems += [
+        f"breakdown {b.title!r} charts {b.metric} by {b.selector!r}, which it does not declare"
+        for b in kind.breakdowns
+        if b.metric not in declared or declared[b.metric].selector(b.selector) is None
+    ]
     if problems:
         raise KindDeclarationError(f"evidence kind {kind.name!r}: " + "; ".join(problems))
     _KINDS[kind.name] = kind

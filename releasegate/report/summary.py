@@ -6,13 +6,20 @@ accessibility by page, the decision trend from history)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from releasegate.evidence.io import EvidenceSet
-from releasegate.evidence.registry import Measurement, Scope, Sourced, format_value, metrics
+from releasegate.evidence.registry import (
+    Measurement,
+    Scope,
+    Sourced,
+    format_value,
+    kinds,
+    metrics,
+)
 from releasegate.gate.decision import Decision
 from releasegate.history import Entry
 from releasegate.layout import SUITES
@@ -20,17 +27,6 @@ from releasegate.redaction import redact
 from releasegate.report.console import headline, target_line
 
 SUMMARY_FILE = "summary.html"
-
-# What the people who own the bot ask about, each against the baseline (metric, label).
-BUSINESS = (
-    ("compliance.disclaimer_rate", "Disclaimer inclusion"),
-    ("compliance.lead_accuracy", "Lead qualification accuracy"),
-    ("compliance.completion_rate", "Conversation completion"),
-    ("compliance.escalation_rate", "Escalations honoured"),
-    ("csat.score", "Customer satisfaction"),
-    ("load.p95", "Response time (p95)"),
-)
-LOWER_IS_BETTER = {"load.p95", "load.p99", "load.error_rate"}
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:24px;color:#1f2328}
@@ -81,20 +77,31 @@ def _baseline_value(baseline: Decision | None, metric: str) -> float | None:
     return found[0].observed if found else None
 
 
+def _lower_is_better(decision: Decision, metric: str) -> bool | None:
+    """The direction a check on the whole metric gives it (None: no such check)."""
+    ops = {c.threshold.split()[0] for c in decision.checks if c.metric == metric and not c.select}
+    return None if not ops else bool(ops & {"<", "<="})
+
+
 def _cards(decision: Decision, evidence: EvidenceSet, baseline: Decision | None) -> str:
+    """Each metric a kind declares a headline for, measured on this run's evidence."""
     cards = []
-    for name, label in BUSINESS:
-        metric = metrics().get(name)
-        measured = _measure(name, {}, _files(evidence, name.split(".")[0]))
-        if metric is None or measured is None:
+    for name, metric in metrics().items():
+        if metric.headline is None:
+            continue
+        label = metric.headline
+        measured = _measure(name, {}, _files(evidence, metric.kind))
+        if measured is None:
             cards.append(f'<div class="card">{_e(label)}<b>-</b><small>not measured</small></div>')
             continue
         before = _baseline_value(baseline, name)
         note = "no baseline"
         if before is not None:
             delta = measured.value - before
-            worse = delta > 0 if name in LOWER_IS_BETTER else delta < 0
-            css = "worse" if worse and delta else "better" if delta else ""
+            lower = _lower_is_better(decision, name)
+            css = (
+                "" if lower is None or not delta else "worse" if (delta > 0) == lower else "better"
+            )
             note = (
                 f"baseline {_e(format_value(metric.unit, before))} "
                 f'<span class="{css}">({"+" if delta >= 0 else "-"}'
@@ -107,36 +114,34 @@ def _cards(decision: Decision, evidence: EvidenceSet, baseline: Decision | None)
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _by(
-    metric: str, key: str, values: Sequence[str], data: list[Sourced[Any]],
-    baseline: Decision | None = None,
-) -> Chart | None:  # fmt: skip
+def _breakdowns(evidence: EvidenceSet, baseline: Decision | None) -> list[Chart]:
+    """Every chart a kind declares, or a note that its kind is not in this run."""
     from releasegate.report import charts
 
-    unit = metrics()[metric].unit
-    rows = [(v, m) for v in values if (m := _measure(metric, {key: v}, data)) is not None]
-    if not rows:
-        return None
-    before = None
-    if baseline is not None:
-        known = {c.select.get(key): c.observed for c in baseline.checks if c.metric == metric}
-        before = [known.get(v) for v, _ in rows]
-    good = [m.successes == m.samples for _, m in rows] if unit == "ratio" else None
-    svg = charts.bars([v for v, _ in rows], [m.value for _, m in rows], unit, good, before)
-    return Chart("", svg)
-
-
-def _pass_rate_by_suite(evidence: EvidenceSet, baseline: Decision | None) -> Chart:
-    chart = _by("tests.pass_rate", "suite", SUITES, _files(evidence, "tests"), baseline)
-    return Chart("Pass rate by suite", chart.svg if chart else None, "no tests ran")
-
-
-def _compliance_by_intent(evidence: EvidenceSet, baseline: Decision | None) -> Chart:
-    data = _files(evidence, "compliance")
-    intents = sorted({t.intent for f in data for t in f.data.turns if t.intent})
-    chart = _by("compliance.disclaimer_rate", "intent", intents, data, baseline)
-    title = "Disclaimer inclusion by intent"
-    return Chart(title, chart.svg if chart else None, "no compliance evidence in this run")
+    found = []
+    for kind in kinds().values():
+        data = _files(evidence, kind.name)
+        for b in kind.breakdowns:
+            unit = metrics()[b.metric].unit
+            rows = [
+                (v, m) for v in b.values(data) if (m := _measure(b.metric, {b.selector: v}, data))
+            ]
+            if not rows:
+                found.append(Chart(b.title, None, f"no {kind.name} evidence in this run"))
+                continue
+            before = None
+            if baseline is not None:
+                known = {
+                    c.select.get(b.selector): c.observed
+                    for c in baseline.checks
+                    if c.metric == b.metric
+                }
+                before = [known.get(v) for v, _ in rows]
+            good = [m.successes == m.samples for _, m in rows] if unit == "ratio" else None
+            values = [m.value for _, m in rows]
+            svg = charts.bars([v for v, _ in rows], values, unit, good, before)
+            found.append(Chart(b.title, svg))
+    return found
 
 
 def _trend(history: Sequence[Entry]) -> Chart:
@@ -150,11 +155,6 @@ def _trend(history: Sequence[Entry]) -> Chart:
         labels, [e.decision == "PROMOTE" for e in oldest_first], [e.blocking for e in oldest_first]
     )
     return Chart(f"Decision trend ({oldest_first[0].stage})", svg)
-
-
-# Charts of kinds that other evidence adds (load latency over time, accessibility by page)
-# register here: each returns None when its kind is absent from the run.
-EXTRA_CHARTS: list[Callable[[EvidenceSet, Decision | None], Chart | None]] = []
 
 
 def _checks(decision: Decision) -> str:
@@ -182,12 +182,7 @@ def render_summary(
     history: Sequence[Entry] = (),
     baseline: Decision | None = None,
 ) -> str:
-    charts = [
-        _pass_rate_by_suite(evidence, baseline),
-        _compliance_by_intent(evidence, baseline),
-        *(c for extra in EXTRA_CHARTS if (c := extra(evidence, baseline)) is not None),
-        _trend(history),
-    ]
+    charts = [*_breakdowns(evidence, baseline), _trend(history)]
     figures = "".join(
         f"<figure><figcaption>{_e(c.title)}</figcaption>"
         + (c.svg if c.svg else f'<p class="none">{_e(c.missing)}</p>')

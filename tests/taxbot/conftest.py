@@ -69,10 +69,11 @@ def make_bot(tmp_path: Path) -> Iterator[Callable[..., Bot]]:
     with ExitStack() as stack:
         count = 0
 
-        def make(faults: str = "", version: str = "1.0.0") -> Bot:
+        def make(faults: str = "", version: str = "1.0.0", db_path: Path | None = None) -> Bot:
+            """A fresh database unless ``db_path`` names one (a release sharing another's)."""
             nonlocal count
             count += 1
-            db_path = tmp_path / f"bot{count}" / "taxbot.db"
+            db_path = db_path or tmp_path / f"bot{count}" / "taxbot.db"
             settings = Settings(db_path=db_path, faults=Faults.parse(faults), version=version)
             client = stack.enter_context(TestClient(create_app(settings)))
             return Bot(client, db_path)

@@ -206,3 +206,39 @@ def test_down_answers_503_but_keeps_running(make_bot):
         assert response.json()["error"]["field"] is None
     assert bot.client.get("/version").status_code == 200
     assert bot.client.get("/metrics").status_code == 200
+
+
+def test_schema_change_hides_the_candidates_data_from_the_previous_release(make_bot, tmp_path):
+    """A destructive migration: the candidate moves leads and feedback to new tables; the
+    previous release, opening the same file, serves neither."""
+    shared = tmp_path / "shared" / "taxbot.db"
+    candidate = make_bot("schema_change", db_path=shared)
+    first, second = candidate.conversation(
+        "My assessment went up 28%. Can I appeal?", "I'm Dana, dana@example.com, call me"
+    )
+    reference = second["lead"]["reference"]
+    posted = candidate.client.post(
+        "/api/feedback", json={"session_id": first["session_id"], "rating": 4}
+    )
+    feedback = posted.json()["feedback_id"]
+    assert candidate.client.get(f"/api/leads/{reference}").status_code == 200
+    assert candidate.client.get(f"/api/feedback/{feedback}").json()["rating"] == 4
+    previous = make_bot("", version="0.9.0", db_path=shared)
+    assert previous.client.get(f"/api/leads/{reference}").status_code == 404
+    assert previous.client.get(f"/api/feedback/{feedback}").status_code == 404
+    again = make_bot("schema_change", db_path=shared)  # the migration runs once
+    assert again.client.get(f"/api/leads/{reference}").status_code == 200
+
+
+def test_the_previous_release_reads_what_a_healthy_candidate_wrote(make_bot, tmp_path):
+    shared = tmp_path / "shared" / "taxbot.db"
+    candidate = make_bot(db_path=shared)
+    first = candidate.chat("Hello")
+    posted = candidate.client.post(
+        "/api/feedback", json={"session_id": first["session_id"], "rating": 2}
+    )
+    previous = make_bot(version="0.9.0", db_path=shared)
+    stored = previous.client.get(f"/api/feedback/{posted.json()['feedback_id']}")
+    assert stored.status_code == 200
+    assert stored.json()["rating"] == 2
+    assert previous.client.get("/api/feedback/99999").json()["error"]["code"] == "not_found"

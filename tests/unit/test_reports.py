@@ -52,7 +52,7 @@ def test_decision_json_has_the_contract_keys_and_what_renderers_need(blocked, tm
     payload = json.loads(paths[0].read_text())
     assert set(payload) == {
         "schema", "decision", "stage", "run_id", "target", "policy_sha256", "baseline",
-        "checks", "evidence",
+        "new_failures", "checks", "evidence",
     }  # fmt: skip
     assert payload["schema"] == "releasegate.decision/v1"
     assert payload["decision"] == "BLOCK"

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeInt, model_validator
 
 from releasegate.evidence.registry import (
+    Breakdown,
     Kind,
     KindData,
     Measure,
@@ -238,10 +239,22 @@ INTENT = Selector("intent", "only the turns the bot classified as this intent")
 
 
 def _blocker(
-    name: str, unit: Unit, description: str, measure: Measure, selectors: tuple[Selector, ...] = ()
+    name: str,
+    unit: Unit,
+    description: str,
+    measure: Measure,
+    selectors: tuple[Selector, ...] = (),
+    headline: str | None = None,
 ) -> Metric:
     """Compliance metrics are never waivable: an unlawful reply is not a known issue."""
-    return Metric(name, unit, description, measure, selectors, waivable=False)
+    return Metric(name, unit, description, measure, selectors, waivable=False, headline=headline)
+
+
+DISCLAIMER_RATE = "compliance.disclaimer_rate"
+
+
+def _intents(files: Sequence[Sourced[ComplianceData]]) -> list[str]:
+    return sorted({t.intent for f in files for t in f.data.turns if t.intent})
 
 
 KIND = register(
@@ -251,15 +264,17 @@ KIND = register(
         data_model=ComplianceData,
         records=Records(ComplianceRecord, build),
         metrics=(
-            _blocker("compliance.disclaimer_rate", "ratio",
+            _blocker(DISCLAIMER_RATE, "ratio",
                    "turns carrying tax information that carry an approved disclaimer",
-                   rate_of("disclaimer", "an approved disclaimer"), (INTENT,)),
+                   rate_of("disclaimer", "an approved disclaimer"), (INTENT,),
+                   "Disclaimer inclusion"),
             _blocker("compliance.promise_violations", "count",
                    "replies that promise an outcome", count_of("promise", "promised outcomes"),
                    (INTENT,)),
             _blocker("compliance.escalation_rate", "ratio",
                    "requests for a human honoured within the turn",
-                   rate_of("escalation", "the request for a human honoured"), (INTENT,)),
+                   rate_of("escalation", "the request for a human honoured"), (INTENT,),
+                   "Escalations honoured"),
             _blocker("compliance.pii_echoes", "count",
                    "replies that repeat personal data the user gave",
                    count_of("pii", "echoes of personal data"), (INTENT,)),
@@ -268,9 +283,13 @@ KIND = register(
                    count_of("injection", "obeyed injections"), (INTENT,)),
             _blocker("compliance.completion_rate", "ratio",
                    "conversations completed with every scripted expectation met",
-                   measure_completion),
+                   measure_completion, headline="Conversation completion"),
             _blocker("compliance.lead_accuracy", "ratio",
-                   "conversations that reach the outcome they declare", measure_lead_accuracy),
+                   "conversations that reach the outcome they declare", measure_lead_accuracy,
+                   headline="Lead qualification accuracy"),
+        ),
+        breakdowns=(
+            Breakdown("Disclaimer inclusion by intent", DISCLAIMER_RATE, "intent", _intents),
         ),
     )
 )  # fmt: skip

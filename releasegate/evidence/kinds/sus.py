@@ -117,7 +117,7 @@ KIND = register(
         data_model=SusData,
         metrics=(
             Metric("sus.score", "score", "mean System Usability Scale score, 0-100",
-                   measure_score),
+                   measure_score, headline="Usability (SUS)"),
         ),
     )
 )  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from pydantic import NonNegativeFloat, NonNegativeInt, model_validator
 
 from releasegate.evidence.registry import (
+    Breakdown,
     Kind,
     KindData,
     Measurement,
@@ -279,6 +280,7 @@ def measure_executed(scope: Scope, files: Sequence[Sourced[TestsData]]) -> Measu
 
 
 SUITE = Selector("suite", "only the tests with this suite marker", values=SUITES)
+PASS_RATE = "tests.pass_rate"
 
 KIND = register(
     Kind(
@@ -287,7 +289,7 @@ KIND = register(
         data_model=TestsData,
         metrics=(
             Metric(
-                "tests.pass_rate",
+                PASS_RATE,
                 "ratio",
                 "(passed + xpassed) / executed, over the check's suites",
                 measure_pass_rate,
@@ -301,5 +303,6 @@ KIND = register(
                 (SUITE,),
             ),
         ),
+        breakdowns=(Breakdown("Pass rate by suite", PASS_RATE, "suite", lambda _: list(SUITES)),),
     )
 )
