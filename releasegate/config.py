@@ -257,6 +257,16 @@ class Human(Strict):
     config)."""
 
     sus: str | None = None  # a System Usability Scale survey CSV (q1..q10, optional id)
+    csat: str | None = None  # feedback ratings exported as CSV (a 'rating' column, 1-5)
+    # ... or the target's feedback counter, by rating label, read at the end of the run
+    csat_metric: str | None = None  # e.g. "taxbot_feedback_total"
+    csat_label: str = "rating"
+
+    @model_validator(mode="after")
+    def _one_csat_source(self) -> Human:
+        if self.csat and self.csat_metric:
+            raise ValueError("csat and csat_metric: give one source of satisfaction ratings")
+        return self
 
 
 class Rollback(Strict):

@@ -25,6 +25,7 @@ from releasegate.chat.transport import chat_target, open_session, refused
 from releasegate.config import Config, Stage
 from releasegate.errors import UserError
 from releasegate.evidence.io import read_folders
+from releasegate.evidence.kinds.csat import RATINGS, CsatData, parse_csv
 from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
@@ -156,6 +157,69 @@ class SurveyPhase:
 
 
 @dataclass(frozen=True)
+class SatisfactionPhase:
+    """Customer satisfaction: feedback ratings from an exported CSV (``[human] csat``) or from
+    the target's own feedback counter (``[human] csat_metric``), into ``csat`` evidence."""
+
+    csv_path: Path | None
+    metric: str | None
+    label: str
+    name: str = "satisfaction"
+    suites: tuple[str, ...] = ()
+    fail_fast: bool = False
+    kinds: frozenset[str] | None = frozenset({"csat"})
+
+    def run(self, context: RunContext) -> PhaseResult:
+        from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
+        from releasegate.evidence.io import write_evidence
+        data: CsatData
+        if self.csv_path is not None:
+            try:
+                text = self.csv_path.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                return PhaseResult(False, f"no usable ratings at {self.csv_path} ({exc.strerror})")
+            data = parse_csv(text, str(self.csv_path))
+        else:
+            found = self._from_metrics(context)
+            if isinstance(found, str):
+                return PhaseResult(False, found)
+            data = found
+        _say(f"satisfaction from {data.source}: {sum(data.ratings.values())} rating(s)")
+        evidence = make_evidence(
+            data, context.run_id, context.stage, TargetRef(base_url=context.base_url),
+            Producer(tool="releasegate-satisfaction", version=__version__), datetime.now(UTC),
+        )  # fmt: skip
+        write_evidence(context.evidence_dir / self.name / f"csat-{context.run_id}.json", evidence)
+        return PhaseResult(True, "ratings read")
+
+    def _from_metrics(self, context: RunContext) -> CsatData | str:
+        """The counter's samples by rating label; a reason in words when it cannot be read."""
+        import requests
+        from prometheus_client.parser import text_string_to_metric_families
+
+        url = context.base_url.rstrip("/") + context.config.target.metrics_path
+        try:
+            response = requests.get(url, timeout=10)
+            families = list(text_string_to_metric_families(response.text))
+        except (requests.RequestException, ValueError) as exc:
+            return f"cannot read {url}: {type(exc).__name__}"
+        if response.status_code != 200:
+            return f"{url} answered {response.status_code}"
+        ratings = dict.fromkeys(RATINGS, 0)
+        seen = False
+        for family in families:
+            for sample in family.samples:
+                if self.metric in (sample.name, family.name):
+                    value = sample.labels.get(self.label)
+                    if value in ratings:
+                        ratings[value] += int(sample.value)
+                        seen = True
+        if not seen:
+            return f"{url} has no {self.metric} with a '{self.label}' label of 1-5"
+        return CsatData(source=f"{self.metric} at {url}", origin="metrics", ratings=ratings)
+
+
+@dataclass(frozen=True)
 class RunResult:
     decision: Decision
     run_dir: Path
@@ -164,7 +228,7 @@ class RunResult:
 
 def plan(stage: Stage, config: Config) -> list[Phase]:
     """Smoke alone first (it gates the rest), then every other suite in one pytest session,
-    then the human evidence the config names."""
+    then the human evidence the config names (surveys, satisfaction ratings)."""
     rest = tuple(s for s in stage.suites if s != "smoke")
     phases: list[Phase] = []
     if "smoke" in stage.suites:
@@ -173,6 +237,10 @@ def plan(stage: Stage, config: Config) -> list[Phase]:
         phases.append(PytestPhase("functional", rest))
     if config.human.sus:
         phases.append(SurveyPhase(config.path(config.human.sus)))
+    human = config.human
+    if human.csat or human.csat_metric:
+        path = config.path(human.csat) if human.csat else None
+        phases.append(SatisfactionPhase(path, human.csat_metric, human.csat_label))
     return phases
 
 
