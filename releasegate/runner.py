@@ -12,10 +12,10 @@ import contextlib
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import pytest
 
@@ -31,6 +31,7 @@ from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
 from releasegate.history import Baseline
 from releasegate.redaction import redact
+from releasegate.report.progress import Display, PlainDisplay, display_for
 from releasegate.rollback import drilled
 from releasegate.runid import new_run_id
 from releasegate.target import RunningTarget, normalize_base_url, target_session
@@ -50,6 +51,7 @@ class RunContext:
     stage: str
     base_url: str  # for the suites: with the user-info it was given, if any
     evidence_dir: Path
+    display: Display = field(default_factory=PlainDisplay)
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,14 @@ class PytestPhase:
     def run(self, context: RunContext) -> PhaseResult:
         evidence = context.evidence_dir / self.name
         _say(f"running {self.name} suites: pytest -m '{' or '.join(self.suites)}'")
-        code = _run_redacted(self.argv(context, evidence), context.config.root)
+        with context.display.phase(self.name, context.evidence_dir.parent) as output:
+            argv = self.argv(context, evidence)
+            if output.feed is not None:
+                argv += ["--releasegate-progress", str(output.feed.absolute())]
+            code = _run_redacted(argv, context.config.root, output.log)
         if code in PYTEST_CANNOT_RUN:
+            if output.log is not None:
+                print(_tail(output.log), file=sys.stderr)
             raise UserError(
                 f"pytest could not run the {self.name} suites ({EXIT_MEANINGS[code]}, exit "
                 f"{code}); its message is above"
@@ -172,6 +180,7 @@ class SatisfactionPhase:
     def run(self, context: RunContext) -> PhaseResult:
         from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
         from releasegate.evidence.io import write_evidence
+
         data: CsatData
         if self.csv_path is not None:
             try:
@@ -248,8 +257,25 @@ def _say(message: str) -> None:
     print(redact(f"releasegate: {message}"), file=sys.stderr, flush=True)
 
 
-def _run_redacted(argv: list[str], cwd: Path) -> int:
-    """Run a command, passing its output through line by line with every secret masked."""
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _run_redacted(argv: list[str], cwd: Path, log: Path | None = None) -> int:
+    """Run a command, passing its output line by line, every secret masked, to the terminal
+    or to ``log``."""
+    out = sys.stdout if log is None else log.open("w", encoding="utf-8")
+    try:
+        return _stream(argv, cwd, out)
+    finally:
+        if log is not None:
+            out.close()
+
+
+def _stream(argv: list[str], cwd: Path, out: TextIO) -> int:
     with subprocess.Popen(
         argv,
         cwd=cwd,
@@ -262,8 +288,8 @@ def _run_redacted(argv: list[str], cwd: Path) -> int:
         assert process.stdout is not None
         try:
             for line in process.stdout:
-                sys.stdout.write(redact(line))
-                sys.stdout.flush()
+                out.write(redact(line))
+                out.flush()
         except KeyboardInterrupt:  # Ctrl-C or a cancelled job: the session ends with us
             process.terminate()
             raise
@@ -345,7 +371,9 @@ def run(
             _say(f"{target.base_url} reported no version (is it reachable?); testing anyway")
         info = TargetInfo(base_url=target.base_url, version=version, name=config.target.name)
         suites_url = base_url if base_url and not target.launched else target.base_url
-        context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
+        context = RunContext(
+            config, config_path, run_id, stage_name, suites_url, evidence_dir, display_for()
+        )
         blocked_by: str | None = None
         interrupted = False
         for phase in plan(stage, config):

@@ -42,6 +42,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="where the fuzzer writes shrunk failing conversations (default: reports/regressions)",
     )
     group.addoption(
+        "--releasegate-progress",
+        metavar="FILE",
+        help="append 'total N' and one 'done' line per finished test to FILE (for a progress "
+        "bar in another process, e.g. releasegate run's)",
+    )
+    group.addoption(
         "--releasegate-fuzz",
         choices=("ci", "thorough"),
         default="ci",
