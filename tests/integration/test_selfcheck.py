@@ -69,7 +69,7 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert str(evidence.relative_to(run_dir)) in [e["file"] for e in decision["evidence"]]
 
     # the same evidence evaluated again, as a separate CI job would
-    again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged")
+    again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged", "--reports", tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     merged = json.loads((tmp_path / "merged" / "decision.json").read_text())
     assert merged["checks"] == decision["checks"]
@@ -123,15 +123,18 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_evaluate_decides_the_default_stage_unless_told(smoke_run):
-    default = releasegate("evaluate", smoke_run)
+    default = releasegate("evaluate", smoke_run, "--reports", smoke_run.parent)
     assert default.returncode == 1
     assert "produced for stage 'smoke', not 'staging'" in default.stdout
-    told = releasegate("evaluate", smoke_run, "--stage", "smoke")
+    told = releasegate("evaluate", smoke_run, "--stage", "smoke", "--reports", smoke_run.parent)
     assert told.returncode == 0, told.stdout + told.stderr
 
 
 def test_evaluate_to_an_unwritable_folder_is_exit_2(smoke_run):
-    result = releasegate("evaluate", smoke_run, "--stage", "smoke", "--out", "/proc/releasegate")
+    result = releasegate(
+        "evaluate", smoke_run, "--stage", "smoke", "--out", "/proc/releasegate",
+        "--reports", smoke_run.parent,
+    )  # fmt: skip
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith("releasegate: error: cannot write the decision to /proc/releasegate")
@@ -146,7 +149,9 @@ def test_bad_base_url_is_exit_2_before_anything_runs(tmp_path):
 
 
 def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
-    result = releasegate("evaluate", tmp_path, "--out", tmp_path / "gate")
+    result = releasegate(
+        "evaluate", tmp_path, "--out", tmp_path / "gate", "--reports", tmp_path / "reports"
+    )
     assert result.returncode == 1
     decision = json.loads((tmp_path / "gate" / "decision.json").read_text())
     verdicts = {c["id"]: c["verdict"] for c in decision["checks"]}

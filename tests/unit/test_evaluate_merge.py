@@ -14,7 +14,9 @@ SMOKE_OK = [("passed", "smoke")] * 7
 
 
 def evaluate(project_root: Path, *args: str | Path) -> int:
-    return main(["evaluate", *map(str, args), "--stage", "smoke",
+    """``releasegate evaluate``, its history kept beside the first folder (not in the repo)."""
+    history = Path(args[0]).parent / "reports"
+    return main(["evaluate", *map(str, args), "--stage", "smoke", "--reports", str(history),
                  "--config", str(project_root / "releasegate.toml")])  # fmt: skip
 
 

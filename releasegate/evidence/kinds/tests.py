@@ -93,8 +93,9 @@ class TestsData(KindData):
     def _consistent(self) -> TestsData:
         if self.counts != count_outcomes(self.tests):
             raise ValueError("counts do not match the listed tests (file truncated or edited?)")
+        pairs = Counter((m, t.outcome) for t in self.tests for m in t.markers)
         for marker, counts in self.by_marker.items():
-            if counts != count_outcomes([t for t in self.tests if marker in t.markers]):
+            if counts != {outcome: pairs.get((marker, outcome), 0) for outcome in OUTCOMES}:
                 raise ValueError(f"by_marker.{marker} does not match the listed tests")
         if twice := repeated([t.nodeid for t in self.tests]):
             raise ValueError(f"test {twice[0]!r} is listed more than once")
@@ -175,6 +176,8 @@ def _incomplete(files: Sequence[Sourced[TestsData]]) -> NoData | None:
 
 
 def _merged(files: Sequence[Sourced[TestsData]]) -> list[TestResult]:
+    if len(files) == 1:
+        return files[0].data.tests  # node ids within one file are unique (validated)
     merged: dict[str, TestResult] = {}
     for f in files:
         for test in f.data.tests:
@@ -215,26 +218,30 @@ def _suite_tests(scope: Scope, files: Sequence[Sourced[TestsData]]) -> list[Test
     problem = _incomplete(files) or _deselected(files, suites)
     if problem:
         return problem
-    tests = [t for t in _merged(files) if set(t.markers) & set(suites)]
-    silent = [s for s in suites if not _executed([t for t in tests if s in t.markers])]
+    wanted = set(suites)
+    tests = [t for t in _merged(files) if not wanted.isdisjoint(t.markers)]
+    executed = _executed(tests)
+    ran = {m for t in executed for m in t.markers}
+    silent = [s for s in suites if s not in ran]
     if silent:
         collected = sum(f.data.collected for f in files)
         return NoData(
             f"0 {' or '.join(silent)} tests executed ({len(files)} tests evidence file(s), "
             f"{collected} collected): zero tests is never a pass"
         )
-    return _executed(tests)
+    return executed
 
 
 def _scope_name(scope: Scope, files: Sequence[Sourced[TestsData]]) -> str:
     """``smoke tests``, with the tests that did not apply to this target named."""
     name = f"{scope.suites[0]} tests" if len(scope.suites) == 1 else "tests"
+    wanted = set(scope.suites)
     na = [
         t
         for t in _merged(files)
         if t.outcome == "skipped"
         and NOT_APPLICABLE in (t.message or "")
-        and set(t.markers) & set(scope.suites)
+        and not wanted.isdisjoint(t.markers)
     ]
     if not na:
         return name
