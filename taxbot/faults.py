@@ -14,6 +14,8 @@ from fractions import Fraction
 TAX_INTENTS = ("appeals", "assessment", "exemptions", "payment", "rates")
 
 FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metrics", "promise")
+# Monitoring regressions: metrics that lie, a probe that lies, a dashboard gone blank.
+FLAG_FAULTS += ("stuck_metrics", "ready_without_db", "renamed_metric")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -37,6 +39,9 @@ class Faults:
     echo_pii: bool = False
     injection: bool = False
     down: bool = False
+    stuck_metrics: bool = False
+    ready_without_db: bool = False
+    renamed_metric: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:
