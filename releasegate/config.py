@@ -299,7 +299,9 @@ class Config(Strict):
 
     def _sli_problem(self, check_id: str, check: Check) -> str | None:
         """A check on an SLI needs the SLI's query and a Prometheus to ask."""
-        if not check.metric.startswith("monitoring.sli"):
+        from releasegate.evidence.kinds.monitoring import reads_sli
+
+        if not reads_sli(check.info):
             return None
         sli = check.select.get("name", "")
         if sli not in self.monitoring.slis:

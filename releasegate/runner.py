@@ -28,6 +28,7 @@ from releasegate.evidence.io import read_folders
 from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
+from releasegate.monitoring.watch import Watch
 from releasegate.redaction import redact
 from releasegate.runid import new_run_id
 from releasegate.target import RunningTarget, normalize_base_url, target_session
@@ -252,7 +253,10 @@ def run(
         raise UserError(f"cannot create {evidence_dir}: {exc.strerror or exc}") from None
     _say(f"run {run_id}, stage {stage_name} ({', '.join(stage.suites)}), reports in {run_dir}")
     skipped: dict[str, SkippedPhase] = {}
-    with target_session(config.target, base_url, log_dir=run_dir, cwd=config.root) as target:
+    with (
+        target_session(config.target, base_url, log_dir=run_dir, cwd=config.root) as target,
+        Watch(config, stage_name, run_dir) as watch,  # Prometheus for the SLIs, if any
+    ):
         if not target.launched:
             _say(f"testing the deployment at {target.base_url} (nothing launched)")
         check_contract(config, target)
@@ -262,6 +266,7 @@ def run(
         info = TargetInfo(base_url=target.base_url, version=version, name=config.target.name)
         suites_url = base_url if base_url and not target.launched else target.base_url
         context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
+        watch.start(target.base_url, target.auth, run_id, version)
         blocked_by: str | None = None
         interrupted = False
         for phase in plan(stage, config):

@@ -58,7 +58,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def database_down(_: Request, exc: Exception) -> Response:
         """A lost database is an outage to report (503), not a crash."""
-        return errors.ApiError(503, "database_unavailable", f"The database failed: {exc}").response()
+        return errors.ApiError(
+            503, "database_unavailable", f"The database failed: {exc}"
+        ).response()
 
     app.add_exception_handler(sqlite3.Error, database_down)
 

@@ -111,7 +111,9 @@ def _post_feedback(http: TargetSession, config: Config, conversation_id: str, tr
     if response.ok:
         traffic.ratings[str(rating)] += 1
     else:
-        traffic.failures.append(f"feedback {rating}: {response.status_code} {excerpt(response.text)}")
+        traffic.failures.append(
+            f"feedback {rating}: {response.status_code} {excerpt(response.text)}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +198,8 @@ def test_version_is_reported(http: TargetSession, releasegate_config: Config) ->
     response = http.get(target.version_path)
     assert response.ok, f"{target.version_path} answered {response.status_code}"
     version = lookup(response.json(), target.version)
-    assert version is not MISSING and str(version).strip(), f"no version at {target.version}"
+    assert version is not MISSING, f"no version at {target.version}"
+    assert str(version).strip(), f"an empty version at {target.version}"
 
 
 @pytest.mark.capability("metrics")
@@ -303,7 +306,9 @@ def test_monitoring_file_refers_to_exposed_metrics(
     """Every metric a panel or rule reads is on the target's /metrics, or the panel is blank
     and the alert can never fire."""
     kind, name, path = _file(releasegate_config, monitoring_file)
-    parse: Any = monitoring_files.parse_dashboard if kind == "dashboard" else monitoring_files.parse_rules
+    parse: Any = (
+        monitoring_files.parse_dashboard if kind == "dashboard" else monitoring_files.parse_rules
+    )
     parsed = parse(path, name)
     if parsed.problem:
         pytest.fail(f"{name}: {parsed.problem}", pytrace=False)

@@ -147,7 +147,9 @@ def _details(items: list[str]) -> tuple[list[str], int]:
     return items[:MAX_DETAILS], max(0, len(items) - MAX_DETAILS)
 
 
-def measure_counters(scope: Scope, files: Sequence[Sourced[MonitoringData]]) -> Measurement | NoData:
+def measure_counters(
+    scope: Scope, files: Sequence[Sourced[MonitoringData]]
+) -> Measurement | NoData:
     """Counters that moved by what the suite's traffic caused / counters checked."""
     event = scope.select.get("event")
     counters = [c for f in files for c in f.data.counters if event in (None, c.event)]
@@ -222,6 +224,11 @@ METRICS_ENDPOINT = frozenset({"metrics"})
 
 def _sli(name: str, unit: Unit, what: str) -> Metric:
     return Metric(name, unit, what, measure_sli, (NAME,))
+
+
+def reads_sli(metric: Metric) -> bool:
+    """Checks on these metrics need a Prometheus and an SLI of ``[monitoring.slis]``."""
+    return metric.measure is measure_sli
 
 
 KIND = register(
