@@ -202,3 +202,39 @@ def test_optional_prometheus_failing_makes_the_sli_checks_no_data(tmp_path):
     up = checks_of(decision_of(project / "reports"))["target_up"]
     assert up["verdict"] == "NO_DATA"
     assert "no Prometheus: prometheus exited with code 1" in up["reason"]
+
+
+def test_url_mode_reads_slis_from_the_users_own_prometheus(tmp_path):
+    """The production case: a deployment given by --base-url, already scraped by the user's
+    Prometheus (here one this test runs, as job taxbot-prod); the run starts nothing."""
+    from releasegate.config import load_config
+    from releasegate.monitoring.config import Monitoring
+    from releasegate.monitoring.prometheus import launched
+    from releasegate.target import target_session
+
+    config = load_config(ROOT / "releasegate.toml")
+    theirs = Monitoring(job="taxbot-prod")
+    with (
+        target_session(config.target, announce=False, cwd=ROOT) as target,
+        launched(theirs, target.base_url, "/metrics", None, tmp_path / "p.log") as prometheus,
+    ):
+        extra = 'job = "taxbot-prod"\nscrape_interval_s = 1\n'
+        project = _project(tmp_path, extra)
+        text = (project / "releasegate.toml").read_text()
+        text = text.replace('prometheus = "launch"', f'prometheus = "{prometheus.url}"', 1)
+        (project / "releasegate.toml").write_text(text)
+        result = releasegate(
+            "run", "--stage", "smoke", "--base-url", target.base_url, "--reports", "reports",
+            cwd=project,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"reading SLIs from {prometheus.url} (job taxbot-prod)" in result.stderr
+    (run_dir,) = [p for p in (project / "reports").iterdir() if p.name != "latest"]
+    (evidence,) = run_dir.glob("evidence/prometheus/monitoring-*.json")
+    (sli,) = [
+        s for s in json.loads(evidence.read_text())["data"]["slis"] if s["name"] == "target_up"
+    ]
+    assert sli["prometheus"] == prometheus.url
+    assert sli["value"] == 1
+    assert 'up{job="taxbot-prod"}' in sli["query"]
+    assert not (run_dir / "prometheus.log").exists()  # nothing launched by the run
