@@ -19,10 +19,12 @@ from types import TracebackType
 
 from releasegate import __version__
 from releasegate.config import Config
+from releasegate.errors import UserError
 from releasegate.evidence.envelope import Producer, TargetRef, make_evidence
 from releasegate.evidence.io import write_evidence
 from releasegate.evidence.kinds.monitoring import MonitoringData, SliRecord, reads_sli
 from releasegate.monitoring.config import Sli
+from releasegate.monitoring.files import promtool
 from releasegate.monitoring.prometheus import Prometheus, PrometheusError, connected, launched
 from releasegate.redaction import redact
 
@@ -60,10 +62,16 @@ class Watch:
         self, base_url: str, auth: tuple[str, str] | None, run_id: str, version: str | None
     ) -> None:
         """Connect to or launch Prometheus, and wait for its first scrape of the target."""
+        monitoring = self._config.monitoring
+        suites = self._config.stages[self._stage].suites
+        if "monitoring" in suites and monitoring.rules and promtool() is None:
+            raise UserError(
+                "monitoring.rules: promtool is not installed, so the rule files cannot be "
+                "checked (install Debian's prometheus: scripts/setup.sh)"
+            )
         if not stage_reads_slis(self._config, self._stage):
             return
         self._run = (run_id, self._stage, TargetRef(base_url=base_url, version=version))
-        monitoring = self._config.monitoring
         try:
             if monitoring.prometheus == "launch":
                 self._server = self._stack.enter_context(

@@ -238,3 +238,27 @@ def test_url_mode_reads_slis_from_the_users_own_prometheus(tmp_path):
     assert sli["value"] == 1
     assert 'up{job="taxbot-prod"}' in sli["query"]
     assert not (run_dir / "prometheus.log").exists()  # nothing launched by the run
+
+
+def test_a_broken_dashboard_and_rule_file_are_named_with_file_and_line(tmp_path):
+    """``pytest -m monitoring`` in a project whose dashboard is not JSON and whose rule file
+    promtool rejects: each failure names the file and the line."""
+    (tmp_path / "dash.json").write_text('{\n  "panels": [\n    {"title": "x",}\n  ]\n}\n')
+    (tmp_path / "alerts.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(rate(x[5m])\n"
+    )
+    project = _project(tmp_path, "")
+    text = (project / "releasegate.toml").read_text()
+    text = text.replace('["taxbot/monitoring/dashboard.json"]', '["dash.json"]', 1)
+    text = text.replace('["taxbot/monitoring/alerts.yml"]', '["alerts.yml"]', 1)
+    (project / "releasegate.toml").write_text(text)
+    env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "monitoring", "-q", "-p", "no:cacheprovider",
+         "--tb=line", "-k", "file"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "dash.json: line 3 column 19: not valid JSON" in result.stdout
+    assert f"alerts.yml: promtool check rules: {project / 'alerts.yml'}: 5:15:" in result.stdout
+    assert "4 failed" in result.stdout
