@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -99,7 +98,9 @@ class Traffic:
         return Counter({k: v for k, v in by_event[event].items() if v})
 
 
-def _post_feedback(http: TargetSession, config: Config, conversation_id: str, traffic: Traffic):
+def _post_feedback(
+    http: TargetSession, config: Config, conversation_id: str, traffic: Traffic
+) -> None:
     feedback = config.target.feedback
     rating = config.monitoring.feedback_rating
     body = {feedback.session_field: conversation_id, feedback.rating_field: rating}
@@ -306,10 +307,10 @@ def test_monitoring_file_refers_to_exposed_metrics(
     """Every metric a panel or rule reads is on the target's /metrics, or the panel is blank
     and the alert can never fire."""
     kind, name, path = _file(releasegate_config, monitoring_file)
-    parse: Any = (
-        monitoring_files.parse_dashboard if kind == "dashboard" else monitoring_files.parse_rules
-    )
-    parsed = parse(path, name)
+    if kind == "dashboard":
+        parsed = monitoring_files.parse_dashboard(path, name)
+    else:
+        parsed = monitoring_files.parse_rules(path, name)
     if parsed.problem:
         pytest.fail(f"{name}: {parsed.problem}", pytrace=False)
     _, families = scrape(http, releasegate_config)
