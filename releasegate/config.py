@@ -35,6 +35,7 @@ from releasegate.evidence import registry
 from releasegate.evidence.registry import Metric
 from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
 from releasegate.model import Strict
+from releasegate.monitoring.config import Monitoring
 from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
 from releasegate.validation import Regex, one_line, repeated, unknown_name
@@ -351,6 +352,7 @@ class Config(Strict):
     human: Human = Human()
     browser: Browser = Browser()
     history: HistoryConfig = HistoryConfig()
+    monitoring: Monitoring = Monitoring()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())
@@ -377,6 +379,8 @@ class Config(Strict):
                         f"which needs the target's {missing[0]} capability, and "
                         f"target.capabilities does not list it"
                     )
+                if problem := self._sli_problem(check_id, check):
+                    raise ValueError(f"stages.{name}.checks[{i}]: {problem}")
                 suite = check.select.get("suite")
                 if suite and suite not in stage.suites:
                     raise ValueError(
@@ -385,6 +389,23 @@ class Config(Strict):
                         f"(suites: {', '.join(stage.suites)})"
                     )
         return self
+
+    def _sli_problem(self, check_id: str, check: Check) -> str | None:
+        """A check on an SLI needs the SLI's query and a Prometheus to ask."""
+        from releasegate.evidence.kinds.monitoring import reads_sli
+
+        if not reads_sli(check.info):
+            return None
+        sli = check.select.get("name", "")
+        if sli not in self.monitoring.slis:
+            known = ", ".join(self.monitoring.slis) or "none"
+            return f"check '{check_id}' reads SLI '{sli}', not in monitoring.slis (known: {known})"
+        if self.monitoring.prometheus is None:
+            return (
+                f"check '{check_id}' reads an SLI, but monitoring.prometheus is not set "
+                '("launch", or the URL of your Prometheus)'
+            )
+        return None
 
     def policy_sha256(self, stage: str) -> str:
         """Fingerprint of what decides this stage (its suites, checks and the policy), by

@@ -30,6 +30,7 @@ from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
 from releasegate.gate.evaluate import GateRequest, SkippedPhase, evaluate
 from releasegate.history import Baseline
+from releasegate.monitoring.watch import Watch
 from releasegate.redaction import redact
 from releasegate.report.progress import Display, PlainDisplay, display_for
 from releasegate.rollback import drilled
@@ -362,7 +363,10 @@ def run(
         if stage.rollback
         else target_session(config.target, base_url, log_dir=run_dir, cwd=config.root)
     )
-    with tested as target:
+    with (
+        tested as target,
+        Watch(config, stage_name, run_dir) as watch,  # Prometheus for the SLIs, if any
+    ):
         if not target.launched:
             _say(f"testing the deployment at {target.base_url} (nothing launched)")
         check_contract(config, target)
@@ -374,6 +378,7 @@ def run(
         context = RunContext(
             config, config_path, run_id, stage_name, suites_url, evidence_dir, display_for()
         )
+        watch.start(target.base_url, target.auth, run_id, version)
         blocked_by: str | None = None
         interrupted = False
         for phase in plan(stage, config):

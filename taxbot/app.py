@@ -31,7 +31,9 @@ from taxbot.store import Store
 def create_app(settings: Settings) -> FastAPI:
     faults = settings.faults
     store = Store(settings.db_path, schema_change=faults.schema_change)
-    metrics = Metrics(settings.version)
+    metrics = Metrics(settings.version, faults)
+    if faults.ready_without_db:
+        store.close()  # the database is gone: every query fails from now on
     service = TaxBotService(store, metrics, faults)
     failures = FailureSchedule(faults.error_rate)
     page = render_page(faults)
@@ -54,6 +56,28 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     errors.install_handlers(app)
 
+    async def database_down(_: Request, exc: Exception) -> Response:
+        """A lost database is an outage to report (503), not a crash."""
+        return errors.ApiError(
+            503, "database_unavailable", f"The database failed: {exc}"
+        ).response()
+
+    app.add_exception_handler(sqlite3.Error, database_down)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next: Any) -> Response:
+        """Every answer counted by route template (not raw path: bounded label values), method
+        and status, so error-ratio SLIs can be computed; crashes count as 500."""
+        status = 500
+        try:
+            response: Response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            metrics.http_requests.labels(path=path, method=request.method, status=status).inc()
+
     def ensure_up() -> None:
         if faults.down:
             raise errors.unavailable()
@@ -70,6 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         ensure_up()
+        if faults.ready_without_db:  # the probe forgot to ask the database
+            return JSONResponse({"status": "ready", "database": "ok"})
         try:
             store.ping()
         except sqlite3.Error as exc:

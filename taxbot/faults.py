@@ -15,6 +15,8 @@ TAX_INTENTS = ("appeals", "assessment", "exemptions", "payment", "rates")
 
 FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metrics", "promise")
 FLAG_FAULTS += ("schema_change",)
+# Monitoring regressions: metrics that lie, a probe that lies, a dashboard gone blank.
+FLAG_FAULTS += ("stuck_metrics", "ready_without_db", "renamed_metric")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -39,6 +41,9 @@ class Faults:
     injection: bool = False
     down: bool = False
     schema_change: bool = False
+    stuck_metrics: bool = False
+    ready_without_db: bool = False
+    renamed_metric: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from taxbot.faults import TAX_INTENTS
+from taxbot.faults import TAX_INTENTS, Faults
 
 INTENTS = (*TAX_INTENTS, "greeting", "lead", "handoff", "out_of_scope")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -17,7 +17,9 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 class Metrics:
     """The metrics the monitoring suite and the gate read; label values start at zero."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, faults: Faults | None = None) -> None:
+        faults = faults or Faults()
+        self._stuck = faults.stuck_metrics  # the disclaimers counter never moves
         self.registry = CollectorRegistry()
         self.chat_requests = Counter(
             "taxbot_chat_requests",
@@ -38,13 +40,22 @@ class Metrics:
             registry=self.registry,
         )
         self.handoffs = Counter(
-            "taxbot_handoffs", "Conversations handed to a human.", registry=self.registry
+            # renamed_metric: a refactor renamed it, and every dashboard on the old name is blank
+            "taxbot_human_handoffs" if faults.renamed_metric else "taxbot_handoffs",
+            "Conversations handed to a human.",
+            registry=self.registry,
         )
         self.leads_qualified = Counter(
             "taxbot_leads_qualified", "Leads stored as qualified.", registry=self.registry
         )
         self.feedback = Counter(
             "taxbot_feedback", "Feedback ratings received.", ["rating"], registry=self.registry
+        )
+        self.http_requests = Counter(
+            "taxbot_http_requests",
+            "HTTP requests answered, by route template, method and status code.",
+            ["path", "method", "status"],
+            registry=self.registry,
         )
         build_info = Gauge(
             "taxbot_build_info",
@@ -62,7 +73,7 @@ class Metrics:
     def chat_answered(self, intent: str, seconds: float, *, disclaimer: bool) -> None:
         self.chat_requests.labels(intent=intent).inc()
         self.chat_latency.observe(seconds)
-        if disclaimer:
+        if disclaimer and not self._stuck:
             self.disclaimers_shown.labels(intent=intent).inc()
 
     def render(self) -> bytes:

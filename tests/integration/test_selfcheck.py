@@ -60,7 +60,8 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert decision["target"]["version"] == "1.0.0"
     assert {c["verdict"] for c in decision["checks"]} == {"PASS"}
     assert len(decision["checks"]) == staging_checks
-    assert sorted(e["kind"] for e in decision["evidence"]) == ["compliance", "tests", "tests"]
+    kinds = sorted(e["kind"] for e in decision["evidence"])
+    assert kinds == ["compliance", "monitoring", "monitoring", "tests", "tests"]
     assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
     assert (run_dir / "gate-junit.xml").is_file()
     assert (run_dir / "target.log").is_file()
@@ -155,11 +156,12 @@ def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
     assert result.returncode == 1
     decision = json.loads((tmp_path / "gate" / "decision.json").read_text())
     verdicts = {c["id"]: c["verdict"] for c in decision["checks"]}
-    assert len(verdicts) == 15
+    assert len(verdicts) == len(load_config(ROOT / "releasegate.toml").stages["staging"].checks)
     assert set(verdicts.values()) == {"NO_DATA"}
     assert {c["reason"] for c in decision["checks"]} == {
         "no 'tests' evidence in ..",
         "no 'compliance' evidence in ..",
+        "no 'monitoring' evidence in ..",
     }
     assert "conversation_completion NO_DATA\nreports: " in result.stdout
 

@@ -168,8 +168,11 @@ def test_framework_validation_errors_use_the_error_shape(bot):
     assert error["field"] == "count"
 
 
-def test_unexpected_crash_is_a_json_500(bot):
-    bot.client.app.state.store.close()  # every chat now fails inside the store
+def test_unexpected_crash_is_a_json_500(bot, monkeypatch):
+    def crash(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(bot.client.app.state.store, "create_session", crash)
     client = TestClient(bot.client.app, raise_server_exceptions=False)
     response = client.post("/api/chat", json={"message": "hello"})
     assert response.status_code == 500
