@@ -43,12 +43,13 @@ class Probes:
         lines = []
         for request, finding in self.findings:
             line = f"[{finding.rule}] {finding.severity}: {finding.message} (request: {request})"
-            if finding.evidence:
-                line += f"\n    evidence: {finding.evidence}"
+            shown = f"{line}\n    evidence: {finding.evidence}" if finding.evidence else line
             if finding.severity in FAILS:
-                lines.append(line)
+                lines.append((line, shown))
             else:
-                warnings.warn(SecurityFinding(line), stacklevel=2)
+                warnings.warn(SecurityFinding(shown), stacklevel=2)
         if lines:
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-            raise AssertionError(f"{lines[0]}{more}\n" + "\n".join(lines[1:]))
+            first, *rest = [shown for _, shown in lines]
+            head = lines[0][0] + more + first[len(lines[0][0]) :]
+            raise AssertionError("\n".join([head, *rest]))
