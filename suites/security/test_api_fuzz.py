@@ -38,8 +38,8 @@ from releasegate.security.probes import Probes
 
 pytestmark = pytest.mark.security
 
-MAX_EXAMPLES = 10  # per operation and mode
-BUDGET_S = 8.0  # per mode: cases after this are generated but not sent
+MAX_EXAMPLES = 6  # per operation and mode
+BUDGET_S = 5.0  # per mode: cases after this are generated but not sent
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
