@@ -103,6 +103,7 @@ class TargetConfig(Strict):
     version: JsonPath = "$.version"
     metrics_path: UrlPath = "/metrics"
     page_path: UrlPath = "/"
+    openapi_path: UrlPath | None = None  # an OpenAPI document the security suite fuzzes by
     headers: dict[str, str] = {}
     redact: list[Regex] = []
     chat: ChatContract = Field(default_factory=lambda: ChatContract.model_validate({}))

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         log_level=args.log_level,
         access_log=args.access_log,
+        server_header=False,  # no "server: uvicorn" banner
     )
     return 0
 

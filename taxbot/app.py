@@ -7,6 +7,7 @@ are applied here; what the bot says is decided in ``dialogue``.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -18,11 +19,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from taxbot import errors
+from taxbot import errors, headers
 from taxbot.faults import FailureSchedule
 from taxbot.metrics import Metrics
 from taxbot.page import render_page
 from taxbot.payloads import ChatPayload, FeedbackPayload, read_payload
+from taxbot.schemas import (
+    ChatReply,
+    FeedbackRecorded,
+    Health,
+    LeadRecord,
+    Ready,
+    StoredFeedback,
+    Version,
+    request_body,
+)
+from taxbot.schemas import errors as error_responses
 from taxbot.service import TaxBotService
 from taxbot.settings import Settings
 from taxbot.store import Store
@@ -48,13 +60,15 @@ def create_app(settings: Settings) -> FastAPI:
         version=settings.version,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/openapi.json",
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = store
     app.state.metrics = metrics
-    errors.install_handlers(app)
+    errors.install_handlers(app, show_tracebacks=faults.stack_trace)
+    if not faults.no_headers:
+        headers.install(app, headers.page_policy(page, unsafe_inline_script=faults.html_replies))
 
     async def database_down(_: Request, exc: Exception) -> Response:
         """A lost database is an outage to report (503), not a crash."""
@@ -82,16 +96,21 @@ def create_app(settings: Settings) -> FastAPI:
         if faults.down:
             raise errors.unavailable()
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> HTMLResponse:
         return HTMLResponse(page)
 
-    @app.get("/healthz")
+    @app.get("/healthz", response_model=Health, responses=error_responses(503))
     async def healthz() -> dict[str, str]:
         ensure_up()
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get(
+        "/readyz",
+        response_model=Ready,
+        responses={503: {"description": "the database or taxbot is unavailable",
+                         "content": {"application/json": {"schema": _unready_schema()}}}},
+    )  # fmt: skip
     def readyz() -> JSONResponse:
         ensure_up()
         if faults.ready_without_db:  # the probe forgot to ask the database
@@ -102,17 +121,28 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unready", "database": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready", "database": "ok"})
 
-    @app.get("/version")
+    @app.get("/version", response_model=Version)
     async def version() -> dict[str, str]:
         return {"name": "taxbot", "version": settings.version}
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"description": "Prometheus text format",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}},
+                   **error_responses(404)},
+    )  # fmt: skip
     async def metrics_text(request: Request) -> Response:
         if faults.no_metrics:
             raise errors.not_found(request)
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/api/chat")
+    @app.post(
+        "/api/chat",
+        response_model=ChatReply,
+        responses=error_responses(400, 404, 413, 415, 422, 500, 503),
+        openapi_extra=request_body(ChatPayload),
+    )
     async def chat(request: Request) -> dict[str, Any]:
         started = time.perf_counter()
         if faults.slow_ms:
@@ -120,13 +150,21 @@ def create_app(settings: Settings) -> FastAPI:
         ensure_up()
         if failures.next_fails():
             raise errors.internal_error()
+        if faults.stack_trace:
+            json.loads(await request.body())  # unguarded: a malformed body crashes the handler
         payload = await read_payload(request, ChatPayload)
         turn = await run_in_threadpool(service.chat, payload.session_id, payload.message)
         elapsed = time.perf_counter() - started
         metrics.chat_answered(turn.reply.intent, elapsed, disclaimer=turn.reply.disclaimer)
         return turn.to_json()
 
-    @app.post("/api/feedback", status_code=201)
+    @app.post(
+        "/api/feedback",
+        status_code=201,
+        response_model=FeedbackRecorded,
+        responses=error_responses(400, 404, 413, 415, 422, 503),
+        openapi_extra=request_body(FeedbackPayload),
+    )
     async def feedback(request: Request) -> dict[str, Any]:
         ensure_up()
         if faults.no_feedback:
@@ -137,7 +175,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return {"status": "recorded", "feedback_id": feedback_id}
 
-    @app.get("/api/feedback/{feedback_id}")
+    @app.get(
+        "/api/feedback/{feedback_id}",
+        response_model=StoredFeedback,
+        responses=error_responses(404, 422),
+    )
     def stored_feedback(feedback_id: int) -> dict[str, Any]:
         record = service.stored_feedback(feedback_id)
         if record is None:
@@ -146,7 +188,9 @@ def create_app(settings: Settings) -> FastAPI:
             )
         return {"feedback_id": record.id, "rating": record.rating, "created_at": record.created_at}
 
-    @app.get("/api/leads/{reference}")
+    @app.get(
+        "/api/leads/{reference}", response_model=LeadRecord, responses=error_responses(404, 422)
+    )
     def lead(reference: str) -> dict[str, Any]:
         record = service.lead(reference)
         if record is None:
@@ -161,3 +205,13 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     return app
+
+
+def _unready_schema() -> dict[str, Any]:
+    """503 from /readyz: the database check's answer, or the one error shape (``down``)."""
+    return {
+        "anyOf": [
+            {"$ref": "#/components/schemas/Ready"},
+            {"$ref": "#/components/schemas/ErrorBody"},
+        ]
+    }

@@ -6,9 +6,11 @@ a person can act on, never a framework default or a 500.
 
 from __future__ import annotations
 
+import traceback
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 
@@ -56,8 +58,10 @@ def internal_error() -> ApiError:
     return ApiError(500, "internal_error", "Something went wrong on our side. Try again.")
 
 
-def install_handlers(app: FastAPI) -> None:
-    """Route framework errors (404, 405, validation, crashes) through the same shape."""
+def install_handlers(app: FastAPI, *, show_tracebacks: bool = False) -> None:
+    """Route framework errors (404, 405, validation, crashes) through the same shape.
+    ``show_tracebacks`` (the ``stack_trace`` fault) answers a crash with its Python traceback,
+    as a framework's debug mode does."""
 
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return exc.response()
@@ -77,7 +81,9 @@ def install_handlers(app: FastAPI) -> None:
         message = f"Invalid request: {first.get('msg', 'validation failed')}."
         return ApiError(422, "invalid_field", message, field).response()
 
-    async def crash(_: Request, __: Exception) -> JSONResponse:
+    async def crash(_: Request, exc: Exception) -> Response:
+        if show_tracebacks:
+            return PlainTextResponse("".join(traceback.format_exception(exc)), status_code=500)
         return internal_error().response()
 
     app.add_exception_handler(ApiError, api_error)

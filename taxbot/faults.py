@@ -17,6 +17,7 @@ FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metri
 FLAG_FAULTS += ("schema_change",)
 # Monitoring regressions: metrics that lie, a probe that lies, a dashboard gone blank.
 FLAG_FAULTS += ("stuck_metrics", "ready_without_db", "renamed_metric")
+FLAG_FAULTS += ("html_replies", "stack_trace", "no_headers")  # security regressions
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -44,6 +45,9 @@ class Faults:
     stuck_metrics: bool = False
     ready_without_db: bool = False
     renamed_metric: bool = False
+    html_replies: bool = False
+    stack_trace: bool = False
+    no_headers: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:

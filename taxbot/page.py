@@ -1,4 +1,5 @@
-"""The chat page served at ``GET /``, and the regressed variants the page faults serve.
+"""The chat page served at ``GET /``, and the regressed variants the page faults serve
+(``a11y``, ``no_feedback``, ``html_replies``).
 
 The ``a11y`` fault edits the accessible page instead of shipping a second copy, so the two can
 never drift apart; ``render_page`` fails loudly if an edit no longer applies.
@@ -27,6 +28,8 @@ A11Y_REGRESSIONS = (
     ("</style>", INACCESSIBLE_CSS),
 )
 FEEDBACK_MODE = 'data-feedback="buttons"'
+# html_replies: chat messages are written into the page as HTML, so markup in them runs.
+HTML_REPLIES = ("body.textContent = text;", "body.innerHTML = text;")
 
 
 def render_page(faults: Faults) -> str:
@@ -35,6 +38,8 @@ def render_page(faults: Faults) -> str:
     edits = list(A11Y_REGRESSIONS) if faults.a11y else []
     mode = "none" if faults.no_feedback else "divs" if faults.a11y else "buttons"
     edits.append((FEEDBACK_MODE, f'data-feedback="{mode}"'))
+    if faults.html_replies:
+        edits.append(HTML_REPLIES)
     for old, new in edits:
         if html.count(old) != 1:
             raise RuntimeError(f"{INDEX}: expected exactly one {old!r} to edit")

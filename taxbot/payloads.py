@@ -45,6 +45,7 @@ class ChatPayload(Payload):
         Field(
             max_length=MAX_MESSAGE_CHARS,
             description=f"a non-empty string of at most {MAX_MESSAGE_CHARS} characters",
+            json_schema_extra={"pattern": r"\S"},  # not blank; checked by _not_blank
         ),
     ]
 

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import jsonschema_rs  # schemathesis validates with it too
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -148,9 +149,48 @@ def test_wrong_method_has_the_error_shape(bot, method, path, allowed):
     assert response.headers["allow"] == allowed
 
 
-def test_openapi_docs_are_not_served(bot):
-    for path in ("/docs", "/redoc", "/openapi.json"):
+def test_interactive_docs_are_not_served(bot):
+    for path in ("/docs", "/redoc"):
         assert bot.client.get(path).status_code == 404
+
+
+def test_openapi_describes_bodies_and_every_error_status(bot):
+    """The published document is what API fuzzing holds the server to: request bodies from
+    the payload models, the success shape, and the one error shape on each error status."""
+    doc = bot.client.get("/openapi.json").json()
+    chat = doc["paths"]["/api/chat"]["post"]
+    body = chat["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["message"]
+    assert body["properties"]["message"]["maxLength"] == 2000
+    assert sorted(chat["responses"]) == ["200", "400", "404", "413", "415", "422", "500", "503"]
+    error = chat["responses"]["422"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorBody"}
+    feedback = doc["paths"]["/api/feedback"]["post"]
+    rating = feedback["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert rating["rating"] == {
+        "type": "integer", "minimum": 1, "maximum": 5, "title": "Rating",
+        "description": "an integer from 1 to 5",
+    }  # fmt: skip
+    assert "201" in feedback["responses"]
+    assert "/" not in doc["paths"]  # the page is HTML, not API
+
+
+def test_replies_and_errors_match_the_published_schemas(bot):
+    doc = bot.client.get("/openapi.json").json()
+    components = doc["components"]["schemas"]
+
+    def valid(name: str, instance: object) -> bool:
+        schema = {**components[name], "components": doc["components"]}  # refs resolve here
+        return bool(jsonschema_rs.validator_for(schema).is_valid(instance))
+
+    reply = bot.client.post("/api/chat", json={"message": "How do I appeal?"})
+    assert valid("ChatReply", reply.json())
+    for response in (
+        bot.client.post("/api/chat", json={"message": 5}),
+        bot.client.post("/api/chat", content=b"{", headers={"content-type": "application/json"}),
+        bot.client.post("/api/chat", json={"message": "hi", "session_id": "nope"}),
+    ):
+        assert valid("ErrorBody", response.json()), response.text
 
 
 def test_framework_validation_errors_use_the_error_shape(bot):

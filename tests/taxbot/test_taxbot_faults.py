@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import time
 from fractions import Fraction
 
 import pytest
+from fastapi.testclient import TestClient
 
 from taxbot.dialogue import DISCLAIMER, LEAKED_PROMPT, NO_GUARANTEE, PROMISE
 from taxbot.faults import TAX_INTENTS, FailureSchedule, FaultError, Faults
@@ -45,7 +49,7 @@ def test_no_disclaimer_without_intent_means_every_tax_intent():
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
-        ("foo", "unknown fault 'foo' (known: a11y, down, echo_pii, errors, injection, "),
+        ("foo", "unknown fault 'foo' (known: a11y, down, echo_pii, errors, html_replies, "),
         ("promise,Slow:5", "unknown fault 'Slow'"),
         ("slow", "slow needs whole milliseconds from 1 to 60000"),
         ("slow:0", "got '0'"),
@@ -242,3 +246,60 @@ def test_the_previous_release_reads_what_a_healthy_candidate_wrote(make_bot, tmp
     assert stored.status_code == 200
     assert stored.json()["rating"] == 2
     assert previous.client.get("/api/feedback/99999").json()["error"]["code"] == "not_found"
+
+
+# --- security regressions ------------------------------------------------------------------------
+
+
+def test_healthy_page_allows_only_its_own_inline_blocks(bot):
+    page = bot.client.get("/")
+    policy = page.headers["content-security-policy"]
+    (script,) = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "body.textContent = text;" in page.text
+    for response in (page, bot.client.post("/api/chat", json={"message": "hi"})):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert "strict-transport-security" not in page.headers  # plain http: no HSTS
+
+
+def test_hsts_only_over_https(make_bot):
+    bot = make_bot()
+    secure = TestClient(bot.client.app, base_url="https://testserver")
+    assert secure.get("/version").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_html_replies_write_messages_as_html_and_allow_inline_script(make_bot):
+    page = make_bot("html_replies").client.get("/")
+    assert "body.innerHTML = text;" in page.text
+    assert "body.textContent = text;" not in page.text
+    assert "script-src 'unsafe-inline';" in page.headers["content-security-policy"]
+
+
+def test_no_headers_drops_every_protection(make_bot):
+    bot = make_bot("no_headers")
+    for response in (bot.client.get("/"), bot.client.post("/api/chat", json={"message": "hi"})):
+        for name in ("content-security-policy", "x-content-type-options", "x-frame-options"):
+            assert name not in response.headers
+
+
+def test_stack_trace_crashes_on_a_malformed_body_and_shows_the_traceback(make_bot):
+    bot = make_bot("stack_trace")
+    client = TestClient(bot.client.app, raise_server_exceptions=False)
+    broken = client.post("/api/chat", content=b"{", headers={"content-type": "application/json"})
+    assert broken.status_code == 500
+    assert "Traceback (most recent call last):" in broken.text  # plain or an exception group
+    assert "json.decoder.JSONDecodeError" in broken.text
+    assert client.post("/api/chat", json={"message": "hi"}).status_code == 200
+
+
+def test_without_stack_trace_a_crash_is_the_clean_error_shape(make_bot):
+    """The same crash path healthy: ``errors:1`` fails every chat with the one error shape."""
+    response = make_bot("errors:1").client.post("/api/chat", json={"message": "hi"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "Traceback" not in response.text

@@ -250,3 +250,10 @@ def test_a_check_that_needs_a_capability_the_target_lacks_is_a_config_error(proj
         )
         load_config(write(tmp_path, text.replace('"page"', '"metrics", "page"')))
     assert registry.kind("counters") is None
+
+
+def test_openapi_path_must_be_a_path(project_root, tmp_path):
+    path = with_edit(
+        project_root, tmp_path, 'openapi_path = "/openapi.json"', 'openapi_path = "openapi.json"'
+    )
+    assert "target.openapi_path: " in error_of(path)

@@ -1,0 +1,1 @@
+"""security: the chatbot assessed as an attacker would, safely enough for staging."""
