@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from releasegate.a11y.settings import A11ySettings
 from releasegate.chat.contract import ChatContract, JsonPath, UrlPath, check_env_references
 from releasegate.chat.policy import POLICY_FILE, load_policy
 from releasegate.errors import ConfigError
@@ -258,6 +259,7 @@ class Config(Strict):
     target: TargetConfig
     human: Human = Human()
     browser: Browser = Browser()
+    a11y: A11ySettings = A11ySettings()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())
