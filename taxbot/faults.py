@@ -14,6 +14,7 @@ from fractions import Fraction
 TAX_INTENTS = ("appeals", "assessment", "exemptions", "payment", "rates")
 
 FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metrics", "promise")
+FLAG_FAULTS += ("a11y_speakers", "a11y_live", "a11y_focus")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -37,6 +38,9 @@ class Faults:
     echo_pii: bool = False
     injection: bool = False
     down: bool = False
+    a11y_speakers: bool = False
+    a11y_live: bool = False
+    a11y_focus: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:

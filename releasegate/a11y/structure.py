@@ -155,8 +155,8 @@ STYLE = """(el) => {
   const s = getComputedStyle(el);
   const parent = el.parentElement.getBoundingClientRect();
   const r = el.getBoundingClientRect();
-  const side = Math.round((r.left - parent.left) / 8) + ":"
-    + Math.round((parent.right - r.right) / 8);
+  const left = r.left - parent.left, right = parent.right - r.right;
+  const side = r.width > 0.9 * parent.width ? "full" : left <= right ? "start" : "end";
   const before = getComputedStyle(el, "::before").content;
   const text = (el.innerText || "").trim().split(/\\s+/).slice(0, 2).join(" ");
   return [side, s.textAlign, s.borderStyle, s.borderWidth, s.borderRadius, s.fontWeight,
