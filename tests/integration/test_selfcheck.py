@@ -60,7 +60,12 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert decision["target"]["version"] == "1.0.0"
     assert {c["verdict"] for c in decision["checks"]} == {"PASS"}
     assert len(decision["checks"]) == staging_checks
-    assert sorted(e["kind"] for e in decision["evidence"]) == ["compliance", "tests", "tests"]
+    assert sorted(e["kind"] for e in decision["evidence"]) == [
+        "a11y",
+        "compliance",
+        "tests",
+        "tests",
+    ]
     assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
     assert (run_dir / "gate-junit.xml").is_file()
     assert (run_dir / "target.log").is_file()
@@ -150,13 +155,14 @@ def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
     assert result.returncode == 1
     decision = json.loads((tmp_path / "gate" / "decision.json").read_text())
     verdicts = {c["id"]: c["verdict"] for c in decision["checks"]}
-    assert len(verdicts) == 15
+    assert len(verdicts) == len(load_config(ROOT / "releasegate.toml").stages["staging"].checks)
     assert set(verdicts.values()) == {"NO_DATA"}
     assert {c["reason"] for c in decision["checks"]} == {
         "no 'tests' evidence in ..",
         "no 'compliance' evidence in ..",
+        "no 'a11y' evidence in ..",
     }
-    assert "conversation_completion NO_DATA\nreports: " in result.stdout
+    assert "a11y_best_practice NO_DATA\nreports: " in result.stdout
 
 
 def test_deselecting_smoke_tests_through_pytest_addopts_blocks_naming_it(tmp_path):
