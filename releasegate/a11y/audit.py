@@ -110,8 +110,10 @@ def audit(
 
         def keys() -> list[Hit]:
             walk = keyboard.tab_walk(page, settings.max_tab_stops)
-            hits = walk.hits + keyboard.shift_tab_back(page, walk.stops)
-            hits += keyboard.reachability(page, walk.stops)
+            hits = list(walk.hits)
+            if not any(h.rule == "keyboard-trap" for h in hits):  # else all after it is noise
+                hits += keyboard.shift_tab_back(page, walk.stops)
+                hits += keyboard.reachability(page, walk.stops)
             hits += keyboard.dialogs(page)
             if target.state == "empty":
                 hits += send_by_keyboard(page, settings)

@@ -77,17 +77,41 @@ def focus_shows(page: Page, stop: dict[str, Any]) -> bool | None:
     return focused != unfocused
 
 
+def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
+    """Tab until focus leaves the page, so the walk enters it as a user coming from the address
+    bar does (positive tabindex first). A field that never lets Tab go is a trap."""
+    page.evaluate("window.__rg.startAtEnd()")
+    seen: list[str] = []
+    for _ in range(max_stops + 1):
+        page.keyboard.press("Tab")
+        page.evaluate("window.__rg.dropStart()")
+        stop = _active(page)
+        if stop is None or stop["path"] in seen[:-1]:
+            return None  # out of the page, or cycling through it without leaving: start here
+        if seen and stop["path"] == seen[-1]:
+            return hit(
+                "keyboard-trap",
+                "critical",
+                stop,
+                "Tab does not move focus away from this element",
+                ["2.1.2"],
+            )
+        seen.append(stop["path"])
+    raise WalkTooLong(f"more than {max_stops} Tab stops without cycling (raise a11y.max_tab_stops)")
+
+
 def tab_walk(page: Page, max_stops: int, look: bool = True) -> Walk:
-    """Tab from the top of the document until focus cycles (back to the first stop, or out of
-    the page), recording each stop; judge visibility and obscuring on the way."""
+    """Tab into the page as from the address bar, until focus cycles (back to the first stop,
+    or out of the page), recording each stop; judge visibility and obscuring on the way."""
     install(page)
-    page.evaluate("window.__rg.startAtTop()")
+    trapped = _to_the_edge(page, max_stops)
+    if trapped is not None:
+        return Walk([], [trapped])
     stops: list[dict[str, Any]] = []
     hits: list[Hit] = []
     seen: set[str] = set()
     for _ in range(max_stops + 1):
         page.keyboard.press("Tab")
-        page.evaluate("window.__rg.dropStart()")
         stop = _active(page)
         if stop is None or (stops and stop["path"] == stops[0]["path"]):
             return Walk(stops, hits)
@@ -167,10 +191,11 @@ def reachability(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
     the Tab order follows the document."""
     inventory = page.evaluate("window.__rg.inventory()")
     reached = {s["path"] for s in stops}
+    groups = {s["radio"] for s in stops if s.get("radio")}  # one Tab stop per radio group
     hits = [
         hit("keyboard-unreachable", "serious", el, "focusable but never reached by Tab", ["2.1.1"])
         for el in inventory["focusables"]
-        if el["path"] not in reached
+        if el["path"] not in reached and not (el.get("radio") and el["radio"] in groups)
     ]
     hits += [
         hit(

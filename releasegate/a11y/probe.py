@@ -65,8 +65,9 @@ PROBE = r"""
   const html = (el) => el.outerHTML.slice(0, 240);
   const describe = (el) => {
     const r = el.getBoundingClientRect();
+    const radio = el.localName === "input" && el.type === "radio" ? el.name || path(el) : null;
     return {path: path(el), html: html(el), tag: el.localName, role: el.getAttribute("role"),
-            rect: {x: r.x, y: r.y, width: r.width, height: r.height}};
+            radio, rect: {x: r.x, y: r.y, width: r.width, height: r.height}};
   };
   const byPath = (p) => { try { return document.querySelector(p); } catch (e) { return null; } };
   const active = () => {
@@ -93,7 +94,10 @@ PROBE = r"""
   };
   const inventory = () => {
     const all = [...document.querySelectorAll("body *")];
-    const focusables = all.filter(focusable);
+    const native = 'a[href], button, input:not([type="hidden"]), select, textarea, summary';
+    // native controls taken out of the Tab order (tabindex="-1") still count: a mouse can use them
+    const focusables = all.filter((el) => focusable(el) || (el.matches(native) && !el.disabled
+      && el.tabIndex < 0 && visible(el) && !el.closest('[aria-hidden="true"]')));
     const clickables = all.filter((el) => clickable(el) && visible(el) && !focusable(el)
       && !el.closest(NATIVE) && !el.querySelector(FOCUSABLE));
     return {focusables: focusables.map(describe), clickables: clickables.map(describe)};
@@ -102,17 +106,19 @@ PROBE = r"""
     const all = [...document.querySelectorAll("*")];
     return paths.map((p) => { const el = byPath(p); return el ? all.indexOf(el) : -1; });
   };
-  const startAtTop = () => {
+  // Focus a mark at the end of the document: the next Tab leaves the page, and the one after
+  // enters it where a user coming from the address bar does (positive tabindex first).
+  const startAtEnd = () => {
     const mark = document.createElement("span");
     mark.tabIndex = -1;
     mark.id = "__rg_start";
-    document.body.prepend(mark);
+    document.body.append(mark);
     mark.focus({preventScroll: true});
   };
   const dropStart = () => { const m = document.getElementById("__rg_start"); if (m) m.remove(); };
   const focusPath = (p) => { const el = byPath(p); if (el) el.focus(); return !!el; };
   const blur = () => { if (document.activeElement) document.activeElement.blur(); };
-  window.__rg = {path, visible, focusable, inventory, active, order, startAtTop, dropStart,
+  window.__rg = {path, visible, focusable, inventory, active, order, startAtEnd, dropStart,
                  focusPath, blur, byPath, describe};
 })();
 """

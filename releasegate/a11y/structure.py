@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from releasegate.a11y.findings import Hit, shorten
 from releasegate.a11y.probe import install
@@ -140,15 +140,41 @@ def live_log(page: Page, selectors: ChatSelectors) -> list[Hit]:
     return []
 
 
-def _cue(snapshots: list[str]) -> str:
-    """The words every message of one speaker starts with in the accessibility tree."""
-    words = [re.sub(r'["\'-]', " ", s).split() for s in snapshots]
-    common: list[str] = []
-    for column in zip(*words, strict=False):
-        if len(set(column)) > 1:
-            break
-        common.append(column[0])
-    return " ".join(common)
+VISIBLE_TEXT = """(el) => {
+  const hidden = (n) => {
+    for (; n && n !== el.parentElement; n = n.parentElement) {
+      if (n.getAttribute("aria-hidden") === "true") return true;
+      const r = n.getBoundingClientRect();
+      const s = getComputedStyle(n);
+      if ((r.width <= 1 && r.height <= 1) || s.clip === "rect(0px, 0px, 0px, 0px)"
+          || s.clipPath === "inset(50%)") return true;
+    }
+    return false;
+  };
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    if (!hidden(t.parentElement)) parts.push(t.textContent);
+  }
+  return parts.join(" ");
+}"""
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[\"'\-:]", " ", text).lower().split()
+
+
+def speaker_cue(snapshot: str, visible: str) -> str:
+    """What a screen reader hears of a message besides its visible words: hidden speaker
+    prefixes, roles, names (Playwright's ARIA snapshot, minus the visible text)."""
+    left = _words(visible)
+    cue = []
+    for word in _words(snapshot):
+        if word in left:
+            left.remove(word)
+        else:
+            cue.append(word)
+    return " ".join(cue)
 
 
 STYLE = """(el) => {
@@ -158,9 +184,8 @@ STYLE = """(el) => {
   const left = r.left - parent.left, right = parent.right - r.right;
   const side = r.width > 0.9 * parent.width ? "full" : left <= right ? "start" : "end";
   const before = getComputedStyle(el, "::before").content;
-  const text = (el.innerText || "").trim().split(/\\s+/).slice(0, 2).join(" ");
   return [side, s.textAlign, s.borderStyle, s.borderWidth, s.borderRadius, s.fontWeight,
-          s.fontStyle, s.backgroundImage, before, s.paddingLeft, text].join("|");
+          s.fontStyle, s.backgroundImage, before, s.paddingLeft].join("|");
 }"""
 
 
@@ -183,23 +208,24 @@ def speakers(page: Page, selectors: ChatSelectors) -> list[Hit]:
             )
         ]
     hits = []
-    user_cue = _cue([user.nth(i).aria_snapshot() for i in range(count)])
-    bot_cue = _cue([bot.nth(i).aria_snapshot() for i in range(count)])
-    if user_cue == bot_cue:
+    labelled = _visible_labels(page, selectors, count)
+    user_cues = {_cue_of(user.nth(i)) for i in range(count)}
+    bot_cues = {_cue_of(bot.nth(i)) for i in range(count)}
+    if user_cues & bot_cues and not labelled:
+        user_cue = sorted(user_cues & bot_cues)[0]
         hits.append(
             hit(
                 "speakers-not-announced",
                 "serious",
                 selectors.user_message,
                 "user and assistant messages read the same to a screen reader (no "
-                f"speaker label, role or name; both start {user_cue or 'with content'!r})",
+                f"speaker label, role or name besides the text: {user_cue or 'nothing'!r})",
                 ["1.3.1"],
                 user.first.evaluate("(el) => el.outerHTML"),
             )
         )
-    user_look = {user.nth(i).evaluate(STYLE).rsplit("|", 1)[0] for i in range(count)}
-    bot_look = {bot.nth(i).evaluate(STYLE).rsplit("|", 1)[0] for i in range(count)}
-    labelled = _visible_labels(page, selectors, count)
+    user_look = {user.nth(i).evaluate(STYLE) for i in range(count)}
+    bot_look = {bot.nth(i).evaluate(STYLE) for i in range(count)}
     if user_look & bot_look and not labelled:
         hits.append(
             hit(
@@ -215,10 +241,17 @@ def speakers(page: Page, selectors: ChatSelectors) -> list[Hit]:
     return hits
 
 
+def _cue_of(message: Locator) -> str:
+    return speaker_cue(message.aria_snapshot(), message.evaluate(VISIBLE_TEXT))
+
+
+def _first_words(message: Locator) -> str:
+    return " ".join(str(message.evaluate(VISIBLE_TEXT)).split()[:2])
+
+
 def _visible_labels(page: Page, selectors: ChatSelectors, count: int) -> bool:
     """Do the messages start with a visible speaker label (the same per speaker, different
     between speakers)?"""
-    first = "(el) => (el.innerText || '').trim().split(/\\s+/).slice(0, 2).join(' ')"
-    user = {page.locator(selectors.user_message).nth(i).evaluate(first) for i in range(count)}
-    bot = {page.locator(selectors.assistant_message).nth(i).evaluate(first) for i in range(count)}
+    user = {_first_words(page.locator(selectors.user_message).nth(i)) for i in range(count)}
+    bot = {_first_words(page.locator(selectors.assistant_message).nth(i)) for i in range(count)}
     return len(user) == 1 and len(bot) == 1 and user != bot
