@@ -79,7 +79,10 @@ def audit(
     settings: A11ySettings,
     chat_path: str,
     shots: Path | None = None,
+    focus_looks: dict[str, bool | None] | None = None,
 ) -> Audit:
+    """Audit one page state; ``focus_looks`` carries focus-indicator verdicts between states
+    of the same page (see :func:`keyboard.tab_walk`)."""
     families = {source: Family(source) for source in SOURCES}
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     try:
@@ -109,7 +112,7 @@ def audit(
             return hits
 
         def keys() -> list[Hit]:
-            walk = keyboard.tab_walk(page, settings.max_tab_stops)
+            walk = keyboard.tab_walk(page, settings.max_tab_stops, shows=focus_looks)
             hits = list(walk.hits)
             if not any(h.rule == "keyboard-trap" for h in hits):  # else all after it is noise
                 hits += keyboard.shift_tab_back(page, walk.stops)

@@ -80,7 +80,6 @@ def focus_shows(page: Page, stop: dict[str, Any]) -> bool | None:
 def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
     """Tab until focus leaves the page, so the walk enters it as a user coming from the address
     bar does (positive tabindex first). A field that never lets Tab go is a trap."""
-    page.evaluate("window.__rg.startAtEnd()")
     seen: list[str] = []
     for _ in range(max_stops + 1):
         page.keyboard.press("Tab")
@@ -100,18 +99,31 @@ def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
     raise WalkTooLong(f"more than {max_stops} Tab stops without cycling (raise a11y.max_tab_stops)")
 
 
-def tab_walk(page: Page, max_stops: int, look: bool = True) -> Walk:
+def _shows(page: Page, stop: dict[str, Any], seen: dict[str, bool | None]) -> bool | None:
+    if stop["look"] not in seen:
+        seen[stop["look"]] = focus_shows(page, stop)
+    return seen[stop["look"]]
+
+
+def tab_walk(
+    page: Page, max_stops: int, look: bool = True, shows: dict[str, bool | None] | None = None
+) -> Walk:
     """Tab into the page as from the address bar, until focus cycles (back to the first stop,
-    or out of the page), recording each stop; judge visibility and obscuring on the way."""
+    or out of the page), recording each stop; judge visibility and obscuring on the way.
+    ``shows`` remembers, per look, whether focus shows: pass the same dict for the states of one
+    page (same stylesheet) and each look is photographed once."""
     install(page)
-    trapped = _to_the_edge(page, max_stops)
-    if trapped is not None:
-        return Walk([], [trapped])
+    if page.evaluate("window.__rg.start()"):
+        trapped = _to_the_edge(page, max_stops)
+        if trapped is not None:
+            return Walk([], [trapped])
     stops: list[dict[str, Any]] = []
     hits: list[Hit] = []
     seen: set[str] = set()
+    shows = {} if shows is None else shows  # by look: alike elements show focus alike
     for _ in range(max_stops + 1):
         page.keyboard.press("Tab")
+        page.evaluate("window.__rg.dropStart()")
         stop = _active(page)
         if stop is None or (stops and stop["path"] == stops[0]["path"]):
             return Walk(stops, hits)
@@ -151,7 +163,7 @@ def tab_walk(page: Page, max_stops: int, look: bool = True) -> Walk:
                     ["2.4.11"],
                 )
             )
-        elif look and focus_shows(page, stop) is False:
+        elif look and _shows(page, stop, shows) is False:
             hits.append(
                 hit(
                     "focus-not-visible",

@@ -66,8 +66,11 @@ PROBE = r"""
   const describe = (el) => {
     const r = el.getBoundingClientRect();
     const radio = el.localName === "input" && el.type === "radio" ? el.name || path(el) : null;
+    // elements that look alike unfocused render focus alike: one screenshot pair per look
+    const look = [el.localName, el.className, el.type || "", el.getAttribute("style") || "",
+                  el.getAttribute("role") || ""].join("|");
     return {path: path(el), html: html(el), tag: el.localName, role: el.getAttribute("role"),
-            radio, rect: {x: r.x, y: r.y, width: r.width, height: r.height}};
+            radio, look, rect: {x: r.x, y: r.y, width: r.width, height: r.height}};
   };
   const byPath = (p) => { try { return document.querySelector(p); } catch (e) { return null; } };
   const active = () => {
@@ -106,19 +109,22 @@ PROBE = r"""
     const all = [...document.querySelectorAll("*")];
     return paths.map((p) => { const el = byPath(p); return el ? all.indexOf(el) : -1; });
   };
-  // Focus a mark at the end of the document: the next Tab leaves the page, and the one after
-  // enters it where a user coming from the address bar does (positive tabindex first).
-  const startAtEnd = () => {
+  // Focus a mark at the top of the document, where the Tab order starts when no positive
+  // tabindex reorders it; with one, a mark at the end, from which Tab leaves the page and comes
+  // back in where a user coming from the address bar does. Returns which.
+  const start = () => {
+    const reordered = [...document.querySelectorAll("[tabindex]")].some((el) => el.tabIndex > 0);
     const mark = document.createElement("span");
     mark.tabIndex = -1;
     mark.id = "__rg_start";
-    document.body.append(mark);
+    if (reordered) document.body.append(mark); else document.body.prepend(mark);
     mark.focus({preventScroll: true});
+    return reordered;
   };
   const dropStart = () => { const m = document.getElementById("__rg_start"); if (m) m.remove(); };
   const focusPath = (p) => { const el = byPath(p); if (el) el.focus(); return !!el; };
   const blur = () => { if (document.activeElement) document.activeElement.blur(); };
-  window.__rg = {path, visible, focusable, inventory, active, order, startAtEnd, dropStart,
+  window.__rg = {path, visible, focusable, inventory, active, order, start, dropStart,
                  focusPath, blur, byPath, describe};
 })();
 """

@@ -67,12 +67,14 @@ def a11y_audit(
     settings = rg_config.a11y
     shots = a11y_run_folder / "a11y" if settings.screenshots else None
     done: dict[str, object] = {}
+    looks: dict[str, dict[str, bool | None]] = {}  # per page: its states share a stylesheet
 
     def get(target: Target) -> object:
         if target.id not in done:
             done[target.id] = audit(
-                browser, base_url, target, settings, rg_config.target.chat.path, shots
-            )
+                browser, base_url, target, settings, rg_config.target.chat.path, shots,
+                looks.setdefault(target.page, {}),
+            )  # fmt: skip
         return done[target.id]
 
     return get
