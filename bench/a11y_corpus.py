@@ -1,12 +1,14 @@
 """Recall and false positives of the a11y checks on the barrier corpus (tests/a11y_corpus/):
 axe alone against the whole suite (axe + keyboard + screen-reader structure), with coverage per
 WCAG success criterion. With ``--htmlcs FILE`` (HTMLCS.js from the html_codesniffer npm
-package) the second engine is measured too: alone, and merged with the suite (duplicates by
-element and criterion). Prints figures; asserts nothing.
+package) or ``--ace FILE`` (ace.js from accessibility-checker-engine, IBM Equal Access) a second
+engine is measured too: alone, and together with the suite. Prints figures; asserts nothing.
 
     npm install --prefix /tmp/htmlcs html_codesniffer
+    npm install --prefix /tmp/ace accessibility-checker-engine
     .venv/bin/python bench/a11y_corpus.py \\
-        --htmlcs /tmp/htmlcs/node_modules/html_codesniffer/build/HTMLCS.js
+        --htmlcs /tmp/htmlcs/node_modules/html_codesniffer/build/HTMLCS.js \\
+        --ace /tmp/ace/node_modules/accessibility-checker-engine/ace.js
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ RUN_HTMLCS = """() => new Promise((done) => {
     })));
   });
 })"""
+RUN_ACE = """async () => {
+  const checker = new ace.Checker();
+  const report = await checker.check(document, ["WCAG_2_2"]);
+  const guideline = checker.getGuidelines().find((g) => g.id === "WCAG_2_2");
+  const criteria = {};
+  for (const cp of guideline.checkpoints) {
+    for (const rule of cp.rules || []) (criteria[rule.id] = criteria[rule.id] || []).push(cp.num);
+  }
+  return report.results
+    .filter((r) => r.value[0] === "VIOLATION" && r.value[1] === "FAIL")
+    .map((r) => ({rule: r.ruleId, msg: r.message, selector: r.path.dom,
+                  criteria: criteria[r.ruleId] || []}));
+}"""
 CRITERION = re.compile(r"\.(\d)_(\d)_(\d{1,2})\b")
 
 
@@ -70,6 +85,29 @@ def htmlcs_engine(script: Path) -> Engine:
             hits.append(Hit("axe", m["code"].split(".")[-1], "serious", "block", m["selector"],
                             m["msg"], criteria=criteria, engines=["htmlcs"]))  # fmt: skip
         return hits
+
+    return run
+
+
+def ace_engine(script: Path) -> Engine:
+    """IBM Equal Access (accessibility-checker-engine) violations under its WCAG 2.2 rule set,
+    with the success criteria its guideline table maps each rule to."""
+    source = script.read_text(encoding="utf-8")
+
+    def run(browser: Browser, base_url: str, page: Page) -> list[Hit]:
+        context = browser.new_context()
+        try:
+            tab = context.new_page()
+            open_page(tab, base_url, f"/{page.id}.html", 5)
+            tab.add_script_tag(content=source)
+            found = tab.evaluate(RUN_ACE)
+        except PlaywrightError as exc:
+            print(f"ace failed on {page.id}: {str(exc).splitlines()[0]}")
+            return []
+        finally:
+            context.close()
+        return [Hit("axe", f["rule"], "serious", "block", f["selector"], f["msg"],
+                    criteria=list(f["criteria"]), engines=["ace"]) for f in found]  # fmt: skip
 
     return run
 
@@ -103,12 +141,16 @@ def per_criterion(results: list[Scored], checkers: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--htmlcs", type=Path, help="HTMLCS.js of the html_codesniffer package")
+    parser.add_argument("--ace", type=Path, help="ace.js of the accessibility-checker-engine")
+    parser.add_argument("--only", nargs="*", help="these corpus pages only")
     args = parser.parse_args()
     extra = {"htmlcs": htmlcs_engine(args.htmlcs)} if args.htmlcs else {}
+    if args.ace:
+        extra["ace"] = ace_engine(args.ace)
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
         browser = playwright.chromium.launch(**launch_options())
         started = time.perf_counter()
-        results = score(browser, Path(tmp), extra)
+        results = score(browser, Path(tmp), extra, args.only)
         elapsed = time.perf_counter() - started
         browser.close()
     checkers = ["axe", "suite", *[c for name in extra for c in (name, f"suite+{name}")]]
