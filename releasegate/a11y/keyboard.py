@@ -99,6 +99,11 @@ def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
     raise WalkTooLong(f"more than {max_stops} Tab stops without cycling (raise a11y.max_tab_stops)")
 
 
+def _others(page: Page) -> bool:
+    """Is there more than one focusable element? (Tab on the only one may land on it again.)"""
+    return bool(page.evaluate("window.__rg.inventory().focusables.length > 1"))
+
+
 def _shows(page: Page, stop: dict[str, Any], seen: dict[str, bool | None]) -> bool | None:
     if stop["look"] not in seen:
         seen[stop["look"]] = focus_shows(page, stop)
@@ -125,9 +130,7 @@ def tab_walk(
         page.keyboard.press("Tab")
         page.evaluate("window.__rg.dropStart()")
         stop = _active(page)
-        if stop is None or (stops and stop["path"] == stops[0]["path"]):
-            return Walk(stops, hits)
-        if stops and stop["path"] == stops[-1]["path"]:
+        if stops and stop is not None and stop["path"] == stops[-1]["path"] and _others(page):
             hits.append(
                 hit(
                     "keyboard-trap",
@@ -137,6 +140,8 @@ def tab_walk(
                     ["2.1.2"],
                 )
             )
+            return Walk(stops, hits)
+        if stop is None or (stops and stop["path"] == stops[0]["path"]):
             return Walk(stops, hits)
         if stop["path"] in seen:
             loop = [s["path"] for s in stops[[s["path"] for s in stops].index(stop["path"]) :]]

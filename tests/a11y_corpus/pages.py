@@ -157,7 +157,7 @@ def dialog_page(id: str, criteria: tuple[str, ...], what: str, *, focus: bool = 
         '<div id="box" role="dialog" aria-modal="true" aria-labelledby="box-title" hidden>\n'
         '<h2 id="box-title">New address</h2>\n<label for="street">Street</label>\n'
         '<input id="street" autocomplete="street-address">\n'
-        '<button id="close">Close</button>\n</div>\n<p><a href="#after">A link after</a></p>'
+        '<button id="close">Close</button>\n</div>\n<p><a href="/after.html">A link after</a></p>'
     )
     script = DIALOG_SCRIPT.format(
         focus="document.getElementById('street').focus();" if focus else "",
@@ -322,7 +322,8 @@ PAGES: list[Page] = [
               enter=False),
     # controls: no barrier
     P("ok-article", "control", (), "an article", shell(
-        "<h2>Appeals</h2><p>You may appeal within 30 days. <a href=\"#form\">Appeal form</a>"
+        "<h2>Appeals</h2><p>You may appeal within 30 days. "
+        "<a href=\"/appeal-form.html\">Appeal form</a>"
         "</p><h2>Payments</h2><p>Pay by mail or online.</p>")),
     P("ok-form", "control", (), "a labelled form", shell(
         '<form><label for="name">Full name</label> <input id="name" autocomplete="name">\n'
@@ -339,7 +340,7 @@ PAGES: list[Page] = [
         'QABAAAAACw=AAAAAAQABAAACAkQBADs=" alt="" width="40" height="40">')),
     P("ok-skip-link", "control", (), "a skip link that appears on focus",
       '<a class="skip" href="#main">Skip to content</a>\n' + shell(
-          '<p id="main">Content. <a href="#x">A link</a></p>'),
+          '<p id="main">Content. <a href="/rates.html">Rates</a></p>'),
       style=".skip { position: absolute; left: -9999px; } .skip:focus { left: 1rem; top: 1rem;"
             " background: #fff; }"),
     dialog_page("ok-dialog", (), "a dialog that takes, keeps and returns focus"),

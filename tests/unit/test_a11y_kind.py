@@ -209,3 +209,18 @@ def test_bad_a11y_config_names_the_key(tmp_path, table, problem):
         load_config(config)
     assert problem in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "visible", "cue"),
+    [
+        ('- text: "You said:"\n- paragraph: Hello there', "Hello there", "text you said paragraph"),
+        ("- paragraph: Hello there", "Hello there", "paragraph"),
+        ('- article "Assistant":\n  - paragraph: Hi', "Hi", "article assistant paragraph"),
+        ("- paragraph: You: Hello", "You: Hello", "paragraph"),  # a visible label is visible
+    ],
+)
+def test_the_speaker_cue_is_what_a_screen_reader_hears_besides_the_text(snapshot, visible, cue):
+    from releasegate.a11y.structure import speaker_cue
+
+    assert speaker_cue(snapshot, visible) == cue
