@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from releasegate.a11y.audit import audit  # noqa: E402
+from releasegate.a11y.audit import audit, new_tab  # noqa: E402
 from releasegate.a11y.states import targets  # noqa: E402
 from releasegate.browser import launch_options  # noqa: E402
 from releasegate.config import load_config  # noqa: E402
@@ -45,11 +45,12 @@ def main() -> None:
         browser = playwright.chromium.launch(**launch_options())
         for _ in range(args.rounds):
             looks: dict[str, dict[str, bool | None]] = {}  # as the suite shares them
+            tab = new_tab(browser)  # as the suite, every state in one tab
             started = time.perf_counter()
             for state in states:
                 done = audit(
                     browser, target.base_url, state, settings, config.target.chat.path,
-                    focus_looks=looks.setdefault(state.page, {}),
+                    focus_looks=looks.setdefault(state.page, {}), tab=tab,
                 )  # fmt: skip
                 bad = [f.error for f in done.families.values() if f.error]
                 if bad:
@@ -57,6 +58,7 @@ def main() -> None:
                 for source, family in done.families.items():
                     families[source].append(family.seconds)
             rates.append(len(states) / (time.perf_counter() - started))
+            tab.context.close()
         browser.close()
     print(f"{len(states)} page states x {args.rounds} rounds, one browser, after its start")
     median = statistics.median(rates)

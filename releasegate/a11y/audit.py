@@ -80,13 +80,20 @@ def audit(
     chat_path: str,
     shots: Path | None = None,
     focus_looks: dict[str, bool | None] | None = None,
+    tab: Page | None = None,
 ) -> Audit:
-    """Audit one page state; ``focus_looks`` carries focus-indicator verdicts between states
+    """Audit one page state, in a fresh context or in ``tab`` (a page of :func:`new_tab`,
+    reused: navigating it starts a new document, and its renderer keeps axe's compiled code,
+    which halves axe's cost). ``focus_looks`` carries focus-indicator verdicts between states
     of the same page (see :func:`keyboard.tab_walk`)."""
     families = {source: Family(source) for source in SOURCES}
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = None
+    if tab is None:
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+        tab = context.new_page()
+    page = tab
     try:
-        page = context.new_page()
+        page.unroute_all()  # the error state's interception ends with its audit
         page.set_default_timeout(settings.timeout_s * 1000)
         started = time.perf_counter()
         try:
@@ -127,4 +134,10 @@ def audit(
         _run(families["keyboard"], keys, page, target, shots)
         return Audit(target, families)
     finally:
-        context.close()
+        if context is not None:
+            context.close()
+
+
+def new_tab(browser: Browser) -> Page:
+    """A page to audit many states in, one after another (close its context when done)."""
+    return browser.new_context(viewport=VIEWPORT).new_page()  # type: ignore[arg-type]

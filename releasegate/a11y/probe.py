@@ -5,6 +5,8 @@ keyboard cannot reach."""
 
 from __future__ import annotations
 
+import weakref
+
 from playwright.sync_api import BrowserContext, Page
 
 CLICK_TRACKER = """
@@ -130,9 +132,14 @@ PROBE = r"""
 """
 
 
+_TRACKED: weakref.WeakSet[BrowserContext | Page] = weakref.WeakSet()
+
+
 def track_clicks(context: BrowserContext | Page) -> None:
-    """Install the click-handler tracker; it must run before the page's own scripts."""
-    context.add_init_script(CLICK_TRACKER)
+    """Install the click-handler tracker (once per page); it runs before the page's scripts."""
+    if context not in _TRACKED:
+        context.add_init_script(CLICK_TRACKER)
+        _TRACKED.add(context)
 
 
 def install(page: Page) -> None:

@@ -6,7 +6,7 @@ part of that audit."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,9 +57,10 @@ def a11y_baseline(pytestconfig: pytest.Config) -> set[str]:
 @pytest.fixture(scope="session")
 def a11y_audit(
     browser, base_url: str | None, pytestconfig: pytest.Config, a11y_run_folder: Path
-) -> Callable[[Target], object]:
-    """``a11y_audit(target)``: the audit of that page state, made once per session."""
-    from releasegate.a11y.audit import audit
+) -> Iterator[Callable[[Target], object]]:
+    """``a11y_audit(target)``: the audit of that page state, made once per session, every
+    state in the same browser tab, one after another."""
+    from releasegate.a11y.audit import audit, new_tab
 
     if not base_url:
         pytest.fail("no target: pass --base-url or configure target.launch in releasegate.toml")
@@ -68,13 +69,15 @@ def a11y_audit(
     shots = a11y_run_folder / "a11y" if settings.screenshots else None
     done: dict[str, object] = {}
     looks: dict[str, dict[str, bool | None]] = {}  # per page: its states share a stylesheet
+    tab = new_tab(browser)
 
     def get(target: Target) -> object:
         if target.id not in done:
             done[target.id] = audit(
                 browser, base_url, target, settings, rg_config.target.chat.path, shots,
-                looks.setdefault(target.page, {}),
+                looks.setdefault(target.page, {}), tab,
             )  # fmt: skip
         return done[target.id]
 
-    return get
+    yield get
+    tab.context.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from releasegate.a11y.audit import audit
+from releasegate.a11y.audit import audit, new_tab
 from releasegate.a11y.findings import Hit
 from releasegate.a11y.settings import A11ySettings
 from releasegate.a11y.states import LOADED, Target
@@ -71,11 +71,12 @@ def score(browser: Browser, folder: Path, extra: dict[str, Engine] | None = None
     pages = [p for p in write(folder) if only is None or p.id in only]
     settings = A11ySettings(chat_states=["empty", "conversation"], timeout_s=5)
     results = []
+    tab = new_tab(browser)
     with serve(folder) as base_url:
         for page in pages:
             scored = Scored(page, {"axe": [], "suite": []})
             for target in targets_of(page):
-                done = audit(browser, base_url, target, settings, "/api/chat")
+                done = audit(browser, base_url, target, settings, "/api/chat", tab=tab)
                 for family in done.families.values():
                     if family.error:
                         scored.errors.append(f"{target.id} {family.source}: {family.error}")
@@ -88,6 +89,7 @@ def score(browser: Browser, folder: Path, extra: dict[str, Engine] | None = None
                 scored.hits[name] = found
                 scored.hits[f"suite+{name}"] = scored.hits["suite"] + found
             results.append(scored)
+    tab.context.close()
     return results
 
 
