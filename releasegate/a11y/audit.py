@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,10 +60,12 @@ def _photograph(page: Page, target: Target, family: Family, folder: Path) -> Non
         family.screenshots[index] = name
 
 
-def _run(family: Family, work: object, page: Page, target: Target, shots: Path | None) -> None:
+def _run(
+    family: Family, work: Callable[[], list[Hit]], page: Page, target: Target, shots: Path | None
+) -> None:
     started = time.perf_counter()
     try:
-        family.hits = work()  # type: ignore[operator]
+        family.hits = work()
     except keyboard.WalkTooLong as exc:
         family.error = str(exc)
     except PlaywrightError as exc:

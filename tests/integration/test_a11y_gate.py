@@ -22,11 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def releasegate(
-    *args: str | Path, faults: str = "", cwd: Path = ROOT
+    *args: str | Path, faults: str = "", cwd: Path = ROOT, addopts: str = ""
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
     if faults:
         env["TAXBOT_FAULTS"] = faults
+    if addopts:
+        env["PYTEST_ADDOPTS"] = addopts
     return subprocess.run(
         [sys.executable, "-m", "releasegate", *map(str, args)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=240, check=False,
@@ -198,9 +200,11 @@ def test_a_static_site_is_audited_per_page_and_its_404_is_no_data(tmp_path, stat
     (tmp_path / "releasegate.toml").write_text(STATIC_CONFIG)
     shutil.copytree(ROOT / "conversations", tmp_path / "conversations")
     reports = tmp_path / "reports"
+    allure = tmp_path / "allure-results"
     result = releasegate(
-        "run", "--stage", "audit", "--base-url", static_site, "--reports", reports, cwd=tmp_path
-    )
+        "run", "--stage", "audit", "--base-url", static_site, "--reports", reports, cwd=tmp_path,
+        addopts=f"--alluredir {allure}",
+    )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     checks = _checks(only_run(reports))
     assert checks["pages_scanned"]["verdict"] == "FAIL"
@@ -217,3 +221,8 @@ def test_a_static_site_is_audited_per_page_and_its_404_is_no_data(tmp_path, stat
     assert not scanned[("/missing.html", "axe")]
     found = {(f["page"], f["rule"]) for f in data["findings"] if f["source"] == "axe"}
     assert found == {("/about.html", "image-alt")}
+    (image_alt,) = [f for f in data["findings"] if f["rule"] == "image-alt"]
+    shot = only_run(reports) / image_alt["screenshot"]
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    attached = [p.read_bytes() for p in allure.glob("*-attachment.png")]
+    assert shot.read_bytes() in attached  # the same picture in the Allure results
