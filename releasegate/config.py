@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from releasegate.a11y.settings import A11ySettings
 from releasegate.chat.contract import (
     ChatContract,
     JsonPath,
@@ -354,6 +355,7 @@ class Config(Strict):
     browser: Browser = Browser()
     history: HistoryConfig = HistoryConfig()
     monitoring: Monitoring = Monitoring()
+    a11y: A11ySettings = A11ySettings()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())

@@ -18,6 +18,7 @@ FLAG_FAULTS += ("schema_change",)
 # Monitoring regressions: metrics that lie, a probe that lies, a dashboard gone blank.
 FLAG_FAULTS += ("stuck_metrics", "ready_without_db", "renamed_metric")
 FLAG_FAULTS += ("html_replies", "stack_trace", "no_headers")  # security regressions
+FLAG_FAULTS += ("a11y_speakers", "a11y_live", "a11y_focus")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -48,6 +49,9 @@ class Faults:
     html_replies: bool = False
     stack_trace: bool = False
     no_headers: bool = False
+    a11y_speakers: bool = False
+    a11y_live: bool = False
+    a11y_focus: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:

@@ -31,11 +31,33 @@ FEEDBACK_MODE = 'data-feedback="buttons"'
 # html_replies: chat messages are written into the page as HTML, so markup in them runs.
 HTML_REPLIES = ("body.textContent = text;", "body.innerHTML = text;")
 
+# a11y_speakers: no spoken speaker prefix, and both speakers on the same side with the same
+# border, so only the background colour tells them apart.
+SPEAKERS_REGRESSIONS = (
+    ('who.textContent = role === "user" ? "You said: " : "TaxBot said: ";', ""),
+    (
+        "</style>",
+        "  .message.user { align-self: flex-start; border: 1px solid var(--line); }\n</style>",
+    ),
+)
+# a11y_live: the conversation is a plain region, so new messages are not announced.
+LIVE_REGRESSIONS = (('role="log" aria-live="polite"', 'role="region" aria-live="off"'),)
+# a11y_focus: after sending, focus stays wherever it was (on Send, for a keyboard user).
+FOCUS_REGRESSIONS = (
+    (
+        'log.removeAttribute("aria-busy");\n      input.focus();',
+        'log.removeAttribute("aria-busy");',
+    ),
+)
+
 
 def render_page(faults: Faults) -> str:
     """The page for this fault set: accessible buttons, inaccessible divs, or no feedback."""
     html = INDEX.read_text(encoding="utf-8")
     edits = list(A11Y_REGRESSIONS) if faults.a11y else []
+    edits += list(SPEAKERS_REGRESSIONS) if faults.a11y_speakers else []
+    edits += list(LIVE_REGRESSIONS) if faults.a11y_live and not faults.a11y else []
+    edits += list(FOCUS_REGRESSIONS) if faults.a11y_focus else []
     mode = "none" if faults.no_feedback else "divs" if faults.a11y else "buttons"
     edits.append((FEEDBACK_MODE, f'data-feedback="{mode}"'))
     if faults.html_replies:

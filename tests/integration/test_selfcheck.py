@@ -66,7 +66,7 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert "[rate_limit] low: no rate limit seen" in result.stdout
     assert len(decision["checks"]) == staging_checks
     kinds = sorted(e["kind"] for e in decision["evidence"])
-    assert kinds == ["compliance", "monitoring", "monitoring", "security", "tests", "tests"]
+    assert kinds == ["a11y", "compliance", "monitoring", "monitoring", "security", "tests", "tests"]
     assert (run_dir / "decision.md").read_text().startswith("## ✅ releasegate: PROMOTE")
     assert (run_dir / "gate-junit.xml").is_file()
     assert (run_dir / "target.log").is_file()

@@ -50,6 +50,7 @@ def test_no_disclaimer_without_intent_means_every_tax_intent():
     ("spec", "problem"),
     [
         ("foo", "unknown fault 'foo' (known: a11y, down, echo_pii, errors, html_replies, "),
+        ("foo", "unknown fault 'foo' (known: a11y, a11y_focus, a11y_live, a11y_speakers, down, "),
         ("promise,Slow:5", "unknown fault 'Slow'"),
         ("slow", "slow needs whole milliseconds from 1 to 60000"),
         ("slow:0", "got '0'"),
@@ -154,6 +155,35 @@ def test_a11y_regresses_the_page(make_bot):
     assert 'data-feedback="divs"' in page
     assert ":focus-visible { outline: none; }" in page
     assert "color: #b4b9c0" in page
+
+
+def test_a11y_speakers_makes_the_speakers_alike(make_bot):
+    page = make_bot("a11y_speakers").client.get("/").text
+    assert '"You said: "' not in page
+    assert '"TaxBot said: "' not in page
+    assert ".message.user { align-self: flex-start; border: 1px solid var(--line); }" in page
+    assert 'role="log" aria-live="polite"' in page  # only the speakers regress
+
+
+def test_a11y_live_silences_the_log(make_bot):
+    page = make_bot("a11y_live").client.get("/").text
+    assert 'role="region" aria-live="off" aria-label="Conversation"' in page
+    assert 'role="log"' not in page
+    assert "input.focus();\n    }\n  });" in page
+
+
+def test_a11y_focus_leaves_focus_after_sending(make_bot):
+    page = make_bot("a11y_focus").client.get("/").text
+    assert 'log.removeAttribute("aria-busy");\n      input.focus();' not in page
+    assert 'log.removeAttribute("aria-busy");' in page
+    assert page.count("input.focus();") == 1  # the empty-message hint still focuses the input
+
+
+def test_every_a11y_fault_at_once(make_bot):
+    page = make_bot("a11y,a11y_speakers,a11y_live,a11y_focus").client.get("/").text
+    assert "<html>" in page
+    assert '"You said: "' not in page
+    assert page.count("input.focus();") == 1
 
 
 def test_no_feedback(make_bot):

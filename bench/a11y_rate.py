@@ -1,0 +1,75 @@
+"""Page states audited per second by one browser, after it has started: the five chat states of
+the bundled taxbot (launched here), each reached in a fresh page and audited by every family of
+checks (axe, keyboard, screen-reader structure), with the time each family took. Target: at
+least 2 page states per second per browser. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/a11y_rate.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from releasegate.a11y.audit import audit, new_tab  # noqa: E402
+from releasegate.a11y.states import targets  # noqa: E402
+from releasegate.browser import launch_options  # noqa: E402
+from releasegate.config import load_config  # noqa: E402
+from releasegate.target import target_session  # noqa: E402
+
+TARGET_RATE = 2.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    config = load_config(ROOT / "releasegate.toml")
+    settings = config.a11y
+    states = targets(settings, config.target.page_path)
+    rates: list[float] = []
+    families: dict[str, list[float]] = defaultdict(list)
+    with (
+        target_session(config.target, announce=False, cwd=config.root) as target,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(**launch_options())
+        for _ in range(args.rounds):
+            looks: dict[str, dict[str, bool | None]] = {}  # as the suite shares them
+            tab = new_tab(browser)  # as the suite, every state in one tab
+            started = time.perf_counter()
+            for state in states:
+                done = audit(
+                    browser, target.base_url, state, settings, config.target.chat.path,
+                    focus_looks=looks.setdefault(state.page, {}), tab=tab,
+                )  # fmt: skip
+                bad = [f.error for f in done.families.values() if f.error]
+                if bad:
+                    sys.exit(f"{state.id} not scanned: {bad[0]}")
+                for source, family in done.families.items():
+                    families[source].append(family.seconds)
+            rates.append(len(states) / (time.perf_counter() - started))
+            tab.context.close()
+        browser.close()
+    print(f"{len(states)} page states x {args.rounds} rounds, one browser, after its start")
+    median = statistics.median(rates)
+    print(f"page states per second: median {median:.2f}, min {min(rates):.2f}, "
+          f"max {max(rates):.2f}")  # fmt: skip
+    print("\nmedian seconds per page state, by family (reaching the state not included):")
+    for source, values in families.items():
+        print(f"  {source}: {statistics.median(values):.3f} s")
+    verdict = "meets" if median >= TARGET_RATE else "misses"
+    print(f"\n{median:.2f} page states/s {verdict} the target of {TARGET_RATE:g}/s")
+
+
+if __name__ == "__main__":
+    main()

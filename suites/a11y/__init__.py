@@ -1,0 +1,1 @@
+"""a11y: axe-core, keyboard and screen-reader structure checks on pages and chat states."""
