@@ -14,6 +14,8 @@ from fractions import Fraction
 TAX_INTENTS = ("appeals", "assessment", "exemptions", "payment", "rates")
 
 FLAG_FAULTS = ("a11y", "down", "echo_pii", "injection", "no_feedback", "no_metrics", "promise")
+# Faults of the journeys only the e2e suite follows end to end (page, side effects).
+FLAG_FAULTS += ("lose_session", "feedback_unstored", "lead_unsaved", "emoji_500")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -37,6 +39,10 @@ class Faults:
     echo_pii: bool = False
     injection: bool = False
     down: bool = False
+    lose_session: bool = False
+    feedback_unstored: bool = False
+    lead_unsaved: bool = False
+    emoji_500: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:
@@ -100,6 +106,17 @@ def _error_rate(arg: str) -> Fraction:
     if not 0 < rate <= 1:
         raise FaultError(problem)
     return rate
+
+
+# What makes an emoji composed: a zero-width joiner (👨‍👩‍👧), the emoji presentation selector
+# (❤️) or a skin-tone modifier (👍🏽). Single-code-point emoji such as 🏠 are not composed.
+_COMPOSING = frozenset("\u200d\ufe0f") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
+
+
+def has_composed_emoji(message: str) -> bool:
+    """True when the ``emoji_500`` fault fails this message: the grapheme-handling bug it
+    injects breaks on composed emoji only, so a plain 🏠 still gets an answer."""
+    return not _COMPOSING.isdisjoint(message)
 
 
 class FailureSchedule:

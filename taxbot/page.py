@@ -27,6 +27,8 @@ A11Y_REGRESSIONS = (
     ("</style>", INACCESSIBLE_CSS),
 )
 FEEDBACK_MODE = 'data-feedback="buttons"'
+# lose_session: the page forgets the session the server made, so every turn starts a new one.
+KEEP_SESSION = ("sessionId = reply.session_id;", "/* lose_session fault: session not kept */")
 
 
 def render_page(faults: Faults) -> str:
@@ -35,6 +37,8 @@ def render_page(faults: Faults) -> str:
     edits = list(A11Y_REGRESSIONS) if faults.a11y else []
     mode = "none" if faults.no_feedback else "divs" if faults.a11y else "buttons"
     edits.append((FEEDBACK_MODE, f'data-feedback="{mode}"'))
+    if faults.lose_session:
+        edits.append(KEEP_SESSION)
     for old, new in edits:
         if html.count(old) != 1:
             raise RuntimeError(f"{INDEX}: expected exactly one {old!r} to edit")
