@@ -19,12 +19,13 @@ GREETING = "Hello!"
 FOLLOW_UP = "Thanks. And who can I ask about my assessment?"
 # Accents, dashes, CJK, a plain emoji and composed ones (skin tone, a joiner family, ❤️ with
 # its presentation selector): what real users type, and what text handling gets wrong.
-UNICODE_MESSAGES = (
-    "Grüße aus Zürich — what is the property tax rate? 🏠",
-    "Can I appeal my assessment? 👍🏽",
-    "Our family home 👨\u200d👩\u200d👧 — is there an exemption? ❤️",
-    "固定資産税はいつ払いますか?",
-)
+UNICODE = {
+    "accents": "Grüße aus Zürich — what is the property tax rate? 🏠",
+    "skin_tone_emoji": "Can I appeal my assessment? 👍🏽",
+    "joined_emoji": "Our family home 👨\u200d👩\u200d👧 — is there an exemption? ❤️",
+    "japanese": "固定資産税はいつ払いますか?",
+}
+UNICODE_MESSAGES = tuple(UNICODE.values())
 
 
 def lead_lookup(http: TargetSession, target: TargetConfig, reference: str) -> None:

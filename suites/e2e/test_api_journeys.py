@@ -11,7 +11,7 @@ from releasegate.suites.e2e.journeys import (
     FOLLOW_UP,
     GREETING,
     HANDOFF,
-    UNICODE_MESSAGES,
+    UNICODE,
     counted_once,
     feedback_count,
     lead_lookup,
@@ -85,7 +85,7 @@ def test_api_session_continues_across_turns(chat: Conversation) -> None:
     assert all(t.reply.strip() for t in turns), "a turn of the conversation got an empty reply"
 
 
-@pytest.mark.parametrize("message", UNICODE_MESSAGES)
+@pytest.mark.parametrize("message", UNICODE.values(), ids=UNICODE.keys())
 def test_api_unicode_and_emoji(chat: Conversation, message: str) -> None:
     turn = chat.send(message)
     assert turn.reply.strip(), f"the bot answered {message!r} with an empty reply"
