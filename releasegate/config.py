@@ -41,7 +41,7 @@ LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
 
 
 def _metric_name(name: str) -> str:
-    if not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name):
+    if name and not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name):
         raise ValueError(f"not a Prometheus metric name: {name!r}")
     return name
 
@@ -61,7 +61,8 @@ class FeedbackContract(Strict):
     rating: int = Field(5, ge=1)
     # The Prometheus counter that counts ratings, by the rating in ``counter_label``: the e2e
     # journeys check that a rating moves it by exactly one (stored and counted, not just 201).
-    counter: Annotated[str, AfterValidator(_metric_name)] | None = "taxbot_feedback_total"
+    # ``""``: the target counts ratings nowhere, and those journeys are not applicable.
+    counter: Annotated[str, AfterValidator(_metric_name)] = "taxbot_feedback_total"
     counter_label: str = Field("rating", min_length=1)
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 TESTID = "testid="
 RATING = "{rating}"
 NONBLANK = re.compile(r"\S")
+_PARSED: set[PageSelectors] = set()  # selector sets already checked in this process
 
 
 def _selector(value: str) -> str:
@@ -109,10 +110,20 @@ class ChatPage:
         return self.locate(key).filter(has_text=NONBLANK)
 
     def open(self, path: str) -> None:
-        """Load the page and check every selector parses; a broken one is a config error."""
-        from playwright.sync_api import Error, expect
+        """Load the page and check every selector parses (once per configuration); a broken
+        one is a config error."""
+        from playwright.sync_api import expect
 
         self.page.goto(path)
+        if self.selectors not in _PARSED:
+            self._check_selectors()
+            _PARSED.add(self.selectors)
+        field = expect(self.locate("input"))
+        self._expect(lambda ms: field.to_be_editable(timeout=ms), "input", "no editable input")
+
+    def _check_selectors(self) -> None:
+        from playwright.sync_api import Error
+
         for key in get_args(SelectorKey):
             try:
                 self.locate(key).count()
@@ -122,8 +133,6 @@ class ChatPage:
                     f"{self.source}: {self.describe(key)}: not a selector Playwright can use "
                     f"({first})"
                 ) from None
-        field = expect(self.locate("input"))
-        self._expect(lambda ms: field.to_be_editable(timeout=ms), "input", "no editable input")
 
     def _expect(self, check: Callable[[float], None], key: SelectorKey, problem: str) -> None:
         """Run a Playwright ``expect`` check; on timeout, say what was looked for in words."""

@@ -16,7 +16,7 @@ from releasegate.http import TargetSession
 
 HANDOFF = "Can I talk to a human, please?"
 GREETING = "Hello!"
-FOLLOW_UP = "Thanks. And who can I ask about my assessment?"
+FOLLOW_UP = "Thanks! And the tax rate?"
 # Accents, dashes, CJK, a plain emoji and composed ones (skin tone, a joiner family, ❤️ with
 # its presentation selector): what real users type, and what text handling gets wrong.
 UNICODE = {
@@ -25,7 +25,8 @@ UNICODE = {
     "joined_emoji": "Our family home 👨\u200d👩\u200d👧 — is there an exemption? ❤️",
     "japanese": "固定資産税はいつ払いますか?",
 }
-UNICODE_MESSAGES = tuple(UNICODE.values())
+# The page types every character: two messages hold the same cases.
+UNICODE_ON_PAGE = ("Grüße aus Zürich — 固定資産税? 🏠", "Can I appeal? 👍🏽 👨\u200d👩\u200d👧 ❤️")
 
 
 def lead_lookup(http: TargetSession, target: TargetConfig, reference: str) -> None:
@@ -44,7 +45,6 @@ def lead_lookup(http: TargetSession, target: TargetConfig, reference: str) -> No
 def feedback_count(http: TargetSession, target: TargetConfig, rating: int) -> float:
     """How many ratings of ``rating`` the target's counter says it has stored."""
     feedback = target.feedback
-    assert feedback.counter is not None  # the journeys skip targets without one
     response = http.get(target.metrics_path)
     assert response.status_code == 200, (
         f"GET {target.metrics_path} answered {response.status_code}: {excerpt(response.text)}"

@@ -18,7 +18,7 @@ from releasegate.suites.e2e.journeys import (
     FOLLOW_UP,
     GREETING,
     HANDOFF,
-    UNICODE_MESSAGES,
+    UNICODE_ON_PAGE,
     carries,
     counted_once,
     feedback_count,
@@ -85,8 +85,8 @@ def test_page_rating_is_stored_and_counted(
     chat_page: ChatPage, releasegate_config: Config, http: TargetSession
 ) -> None:
     target = releasegate_config.target
-    if target.feedback.counter is None:
-        pytest.skip(f"{NOT_APPLICABLE}target.feedback.counter is not set")
+    if not target.feedback.counter:
+        pytest.skip(f"{NOT_APPLICABLE}target.feedback.counter is empty: ratings are not counted")
     rating = target.feedback.rating
     chat_page.send(target.chat.smoke_message)
     before = feedback_count(http, target, rating)
@@ -126,13 +126,13 @@ def test_page_shows_api_errors_in_the_alert_region(
         f"the API answered {status}, yet the page showed a reply: {excerpt(shown.reply)!r}"
     )
     assert shown, f"the API answered {status} and the page's alert region stayed empty"
-    recovered = chat_page.send(releasegate_config.target.chat.smoke_message)
+    recovered = chat_page.send(GREETING)
     assert recovered.reply.strip(), "after the error, the next turn got an empty reply"
 
 
 def test_page_unicode_and_emoji(chat_page: ChatPage) -> None:
     """Each message is shown as typed (no mojibake) and answered."""
-    for message in UNICODE_MESSAGES:
+    for message in UNICODE_ON_PAGE:
         turn = chat_page.send(message)
         assert turn.reply.strip(), f"the page showed an empty reply to {message!r}"
 

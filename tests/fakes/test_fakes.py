@@ -116,6 +116,7 @@ SERVERS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "rasa_shared_sender": ("rasa_rest.py", ("--fault", "shared_sender"), {}),
     "rasa_object_reply": ("rasa_rest.py", ("--fault", "object_reply"), {}),
     "rasa_no_disclaimer": ("rasa_rest.py", ("--fault", "no_disclaimer"), {}),
+    "rasa_page_new_sender": ("rasa_rest.py", ("--fault", "page_new_sender"), {}),
     "openai": ("openai_chat.py", (), {"FAKE_OPENAI_TOKEN": ""}),
     "openai_no_disclaimer": ("openai_chat.py", ("--fault", "no_disclaimer"), {}),
     "openai_bad_shape": ("openai_chat.py", ("--fault", "bad_shape"), {}),
@@ -284,6 +285,25 @@ def test_rasa_object_reply_breaks_the_contract(fakes: dict[str, httpx.Client]):
         "/webhooks/rest/webhook", json={"sender": "a", "message": "When is the tax due?"}
     )
     assert (response.status_code, response.json()) == (200, {"text": f"{PAY}\n\n{DISCLAIMER}"})
+
+
+def test_rasa_signals_a_handoff_with_a_custom_payload(rasa: httpx.Client):
+    sender = uuid.uuid4().hex
+    assert say(rasa, sender, "Can I talk to a human?") == [
+        {"recipient_id": sender, "text": brain.HANDOFF},
+        {"recipient_id": sender, "custom": {"handoff": True}},
+    ]
+
+
+def test_rasa_serves_a_web_chat_page(fakes: dict[str, httpx.Client]):
+    page = fakes["rasa"].get("/chat")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<body data-sender="kept">' in page.text
+    assert 'id="say"' in page.text
+    assert 'data-testid' not in page.text  # markup of its own, not taxbot's
+    forgetful = fakes["rasa_page_new_sender"].get("/chat").text
+    assert '<body data-sender="per-message">' in forgetful
 
 
 def test_rasa_no_disclaimer(fakes: dict[str, httpx.Client]):

@@ -156,7 +156,8 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
 def test_each_journey_fault_blocks_staging_naming_the_journey(tmp_path, fault, journeys):
     result = releasegate("run", "--stage", "staging", "--reports", tmp_path, faults=fault)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "BLOCK: e2e_pass_rate FAIL" in result.stdout
+    (verdict,) = [line for line in result.stdout.splitlines() if line.startswith("BLOCK: ")]
+    assert "e2e_pass_rate FAIL" in verdict  # lead_unsaved also fails the lead conversations
     failing = [line for line in result.stdout.splitlines() if "failing: suites/e2e/" in line]
     named = {line.split("failing: ", 1)[1].split(" ", 1)[0] for line in failing}
     assert {n.removesuffix("[chromium]") for n in named} == set(journeys), result.stdout
@@ -239,3 +240,28 @@ def test_another_bots_page_that_loses_the_conversation_blocks(tmp_path):
         f"{PAGE_JOURNEYS}::test_page_keeps_the_session_across_turns[chromium] [failed]: "
         "AssertionError: the page's conversation ids changed: ['web-"
     ) in reason
+
+
+def test_a_browser_that_dies_mid_suite_fails_the_journeys_and_still_blocks(tmp_path, wait_gone):
+    folder = taxbot_journeys(tmp_path / "project")
+    log = tmp_path / "chromium.pids"
+    result = releasegate(
+        "run", "--stage", "journeys", cwd=folder,
+        env={
+            "PYTEST_ADDOPTS": "-p kill_browser",
+            "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
+            "KILL_BROWSER_LOG": str(log),
+        },
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BLOCK: e2e_pass_rate FAIL" in result.stdout
+    checks = checks_of(only_run(folder / "reports"))
+    reason = checks["e2e_pass_rate"]["reason"]
+    assert (
+        f"{PAGE_JOURNEYS}::test_page_lead_qualification_ends_with_a_stored_reference[chromium] "
+        "[failed]: "
+    ) in reason
+    assert "Target page, context or browser has been closed" in reason
+    pids = [int(line) for line in log.read_text().split()]
+    assert pids, "no Chromium process was found to kill"
+    assert all(wait_gone(pid) for pid in pids), "a Chromium process of the run is left"
