@@ -301,7 +301,7 @@ def test_rasa_serves_a_web_chat_page(fakes: dict[str, httpx.Client]):
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert '<body data-sender="kept">' in page.text
     assert 'id="say"' in page.text
-    assert 'data-testid' not in page.text  # markup of its own, not taxbot's
+    assert "data-testid" not in page.text  # markup of its own, not taxbot's
     forgetful = fakes["rasa_page_new_sender"].get("/chat").text
     assert '<body data-sender="per-message">' in forgetful
 
