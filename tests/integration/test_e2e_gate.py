@@ -202,7 +202,8 @@ def test_a_failed_journey_leaves_a_screenshot_and_a_trace_also_in_allure(tmp_pat
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     with zipfile.ZipFile(kept / "trace.zip") as trace:
         assert any(name.endswith(".trace") for name in trace.namelist())
-    assert f"screenshots and traces of the failed browser tests are in {run_dir}" in result.stderr
+    where = f"reports/{run_dir.name}/artifacts"
+    assert f"screenshots and traces of the failed browser tests are in {where}" in result.stderr
 
     (failed,) = [
         r
@@ -265,3 +266,18 @@ def test_a_browser_that_dies_mid_suite_fails_the_journeys_and_still_blocks(tmp_p
     pids = [int(line) for line in log.read_text().split()]
     assert pids, "no Chromium process was found to kill"
     assert all(wait_gone(pid) for pid in pids), "a Chromium process of the run is left"
+
+
+def test_pytest_m_e2e_needs_no_options():
+    env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "e2e", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "16 passed" in result.stdout
