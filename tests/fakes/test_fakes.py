@@ -116,7 +116,6 @@ SERVERS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "rasa_shared_sender": ("rasa_rest.py", ("--fault", "shared_sender"), {}),
     "rasa_object_reply": ("rasa_rest.py", ("--fault", "object_reply"), {}),
     "rasa_no_disclaimer": ("rasa_rest.py", ("--fault", "no_disclaimer"), {}),
-    "rasa_page_new_sender": ("rasa_rest.py", ("--fault", "page_new_sender"), {}),
     "openai": ("openai_chat.py", (), {"FAKE_OPENAI_TOKEN": ""}),
     "openai_no_disclaimer": ("openai_chat.py", ("--fault", "no_disclaimer"), {}),
     "openai_bad_shape": ("openai_chat.py", ("--fault", "bad_shape"), {}),
@@ -302,7 +301,13 @@ def test_rasa_serves_a_web_chat_page(fakes: dict[str, httpx.Client]):
     assert '<body data-sender="kept">' in page.text
     assert 'id="say"' in page.text
     assert "data-testid" not in page.text  # markup of its own, not taxbot's
-    forgetful = fakes["rasa_page_new_sender"].get("/chat").text
+    fake = spawn("rasa_rest.py", "--fault", "page_new_sender")
+    try:
+        client = wait_ready(fake)
+        forgetful = client.get("/chat").text
+        client.close()
+    finally:
+        fake.stop()
     assert '<body data-sender="per-message">' in forgetful
 
 

@@ -71,6 +71,7 @@ def releasegate(
     *args: str | Path, cwd: Path = ROOT, faults: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    clean["COLUMNS"] = "250"  # a CI log's width: test names are not folded across lines
     if faults:
         clean["TAXBOT_FAULTS"] = faults
     return subprocess.run(
@@ -164,6 +165,7 @@ def test_each_journey_fault_blocks_staging_naming_the_journey(tmp_path, fault, j
     checks = checks_of(only_run(tmp_path))
     assert checks["smoke_pass_rate"]["verdict"] == "PASS"
     assert checks["e2e_pass_rate"]["verdict"] == "FAIL"
+    assert all(journey in checks["e2e_pass_rate"]["reason"] for journey in journeys)
 
 
 def test_no_feedback_blocks_at_smoke_and_in_the_journeys(tmp_path):
