@@ -30,6 +30,7 @@ from releasegate.chat.contract import (
     check_env_references,
     resolve_headers,
 )
+from releasegate.chat.page import PageSelectors
 from releasegate.chat.policy import POLICY_FILE, load_policy
 from releasegate.errors import ConfigError
 from releasegate.evidence import registry
@@ -45,6 +46,12 @@ if TYPE_CHECKING:
     from releasegate.chat.detectors import DetectorPolicy
 
 LAUNCH_PLACEHOLDERS = {"python", "port", "host", "tmpdir"}
+
+
+def _metric_name(name: str) -> str:
+    if name and not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name):
+        raise ValueError(f"not a Prometheus metric name: {name!r}")
+    return name
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -79,9 +86,38 @@ class FeedbackContract(Strict):
     session_field: str = "session_id"
     rating_field: str = "rating"
     rating: int = Field(5, ge=1)
+    # The Prometheus counter that counts ratings, by the rating in ``counter_label``: the e2e
+    # journeys check that a rating moves it by exactly one (stored and counted, not just 201).
+    # ``""``: the target counts ratings nowhere, and those journeys are not applicable.
+    counter: Annotated[str, AfterValidator(_metric_name)] = "taxbot_feedback_total"
+    counter_label: str = Field("rating", min_length=1)
 
 
-Capability = Literal["health", "readiness", "version", "metrics", "page", "feedback"]
+def _reference_path(path: str) -> str:
+    if not path.startswith("/") or path.count("{reference}") != 1:
+        raise ValueError(f"must start with '/' and contain {{reference}} once (got {path!r})")
+    return path
+
+
+def _one_group(pattern: str) -> str:
+    if re.compile(pattern).groups != 1:
+        raise ValueError(f"needs exactly one (group) around the reference (got {pattern!r})")
+    return pattern
+
+
+class LeadsContract(Strict):
+    """How a lead shows (the ``leads`` capability): the user messages that qualify one, the
+    reference in the bot's last reply, and where that reference is looked up."""
+
+    messages: list[Annotated[str, Field(min_length=1)]] = Field(
+        ["My assessment went up 28%. Can I appeal?", "I'm Dana, dana@example.com, please call me"],
+        min_length=1,
+    )
+    reference: Annotated[Regex, AfterValidator(_one_group)] = r"reference ([A-Z]{2}-\d{6})"
+    path: Annotated[str, AfterValidator(_reference_path)] = "/api/leads/{reference}"
+
+
+Capability = Literal["health", "readiness", "version", "metrics", "page", "feedback", "leads"]
 CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 
 
@@ -109,6 +145,8 @@ class TargetConfig(Strict):
     redact: list[Regex] = []
     chat: ChatContract = Field(default_factory=lambda: ChatContract.model_validate({}))
     feedback: FeedbackContract = FeedbackContract()
+    page: PageSelectors = PageSelectors()
+    leads: LeadsContract = LeadsContract()
 
     @model_validator(mode="before")
     @classmethod

@@ -266,6 +266,8 @@ def _probe_endpoints(prober: _Prober, found: Probe) -> None:
         found.notes.append(
             "feedback: assumed with the taxbot contract, not probed (init never POSTs a rating)"
         )
+        found.capabilities.append("leads")
+        found.notes.append("leads: assumed with the taxbot contract, not probed")
     else:
         found.notes.append(
             "feedback: not probed (init never POSTs a rating); add it to capabilities if the "
@@ -278,8 +280,9 @@ def _probe_endpoints(prober: _Prober, found: Probe) -> None:
 
 
 def _default_capabilities(preset: str) -> list[Capability]:
-    """Without a probe: everything, but feedback only for taxbot (whose API it describes)."""
-    return [c for c in CAPABILITIES if c != "feedback" or preset == "taxbot"]
+    """Without a probe: everything, but feedback and leads only for taxbot (whose API the
+    defaults describe)."""
+    return [c for c in CAPABILITIES if c not in ("feedback", "leads") or preset == "taxbot"]
 
 
 def _commented(lines: Iterable[str]) -> list[str]:

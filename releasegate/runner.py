@@ -41,6 +41,8 @@ from releasegate.targetinfo import fetch_version
 # pytest could not run at all: a problem of the setup, not a verdict on the target.
 REGRESSIONS = "regressions"  # in the run folder: what the fuzzer found, for a person to keep
 ALLURE_RESULTS = "allure-results"  # in the run folder
+ARTIFACTS = "artifacts"  # in the run folder: screenshot and trace of each failed browser test
+BROWSER_SUITES = frozenset({"e2e", "a11y", "security"})
 PYTEST_CANNOT_RUN = {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
 
 
@@ -107,6 +109,15 @@ class PytestPhase:
             # for people reading results (allure-pytest); the gate never reads them
             "--alluredir", str(context.evidence_dir.parent.absolute() / ALLURE_RESULTS),
             "-p", "no:cacheprovider", "-q", "--tb=no", "-rN",
+            *(self.browser_artifacts(context) if BROWSER_SUITES & set(self.suites) else []),
+        ]  # fmt: skip
+
+    def browser_artifacts(self, context: RunContext) -> list[str]:
+        """pytest-playwright keeps a screenshot and a trace of each failed test in the run."""
+        output = context.evidence_dir.parent.absolute() / ARTIFACTS
+        return [
+            "--screenshot", "only-on-failure", "--tracing", "retain-on-failure",
+            "--output", str(output),
         ]  # fmt: skip
 
     def run(self, context: RunContext) -> PhaseResult:
@@ -423,6 +434,8 @@ def run(
             f"{run_dir / REGRESSIONS}: copy them into {config.conversations_dir}/regressions/ "
             "to keep them as regression tests"
         )
+    if (run_dir / ARTIFACTS).is_dir():
+        _say(f"screenshots and traces of the failed browser tests are in {run_dir / ARTIFACTS}")
     with contextlib.suppress(OSError):
         _point_latest(reports, run_dir)
     return RunResult(decision, run_dir)

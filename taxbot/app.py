@@ -7,6 +7,7 @@ are applied here; what the bot says is decided in ``dialogue``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sqlite3
 import time
@@ -20,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from taxbot import errors, headers
-from taxbot.faults import FailureSchedule
+from taxbot.faults import FailureSchedule, has_composed_emoji
 from taxbot.metrics import Metrics
 from taxbot.page import render_page
 from taxbot.payloads import ChatPayload, FeedbackPayload, read_payload
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     service = TaxBotService(store, metrics, faults)
     failures = FailureSchedule(faults.error_rate)
     page = render_page(faults)
+    unstored_ids = itertools.count(1)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -153,6 +155,8 @@ def create_app(settings: Settings) -> FastAPI:
         if faults.stack_trace:
             json.loads(await request.body())  # unguarded: a malformed body crashes the handler
         payload = await read_payload(request, ChatPayload)
+        if faults.emoji_500 and has_composed_emoji(payload.message):
+            raise errors.internal_error()
         turn = await run_in_threadpool(service.chat, payload.session_id, payload.message)
         elapsed = time.perf_counter() - started
         metrics.chat_answered(turn.reply.intent, elapsed, disclaimer=turn.reply.disclaimer)
@@ -170,6 +174,8 @@ def create_app(settings: Settings) -> FastAPI:
         if faults.no_feedback:
             raise errors.not_found(request)
         payload = await read_payload(request, FeedbackPayload)
+        if faults.feedback_unstored:  # answered as if recorded; nothing stored, nothing counted
+            return {"status": "recorded", "feedback_id": next(unstored_ids)}
         feedback_id = await run_in_threadpool(
             service.feedback, payload.session_id, payload.rating, payload.comment
         )

@@ -19,6 +19,8 @@ FLAG_FAULTS += ("schema_change",)
 FLAG_FAULTS += ("stuck_metrics", "ready_without_db", "renamed_metric")
 FLAG_FAULTS += ("html_replies", "stack_trace", "no_headers")  # security regressions
 FLAG_FAULTS += ("a11y_speakers", "a11y_live", "a11y_focus")
+# Faults of the journeys only the e2e suite follows end to end (page, side effects).
+FLAG_FAULTS += ("lose_session", "feedback_unstored", "lead_unsaved", "emoji_500")
 KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
 
 MAX_SLOW_MS = 60_000
@@ -52,6 +54,10 @@ class Faults:
     a11y_speakers: bool = False
     a11y_live: bool = False
     a11y_focus: bool = False
+    lose_session: bool = False
+    feedback_unstored: bool = False
+    lead_unsaved: bool = False
+    emoji_500: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Faults:
@@ -115,6 +121,17 @@ def _error_rate(arg: str) -> Fraction:
     if not 0 < rate <= 1:
         raise FaultError(problem)
     return rate
+
+
+# What makes an emoji composed: a zero-width joiner (👨‍👩‍👧), the emoji presentation selector
+# (❤️) or a skin-tone modifier (👍🏽). Single-code-point emoji such as 🏠 are not composed.
+_COMPOSING = frozenset("\u200d\ufe0f") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
+
+
+def has_composed_emoji(message: str) -> bool:
+    """True when the ``emoji_500`` fault fails this message: the grapheme-handling bug it
+    injects breaks on composed emoji only, so a plain 🏠 still gets an answer."""
+    return not _COMPOSING.isdisjoint(message)
 
 
 class FailureSchedule:

@@ -49,6 +49,8 @@ FOCUS_REGRESSIONS = (
         'log.removeAttribute("aria-busy");',
     ),
 )
+# lose_session: the page forgets the session the server made, so every turn starts a new one.
+KEEP_SESSION = ("sessionId = reply.session_id;", "/* lose_session fault: session not kept */")
 
 
 def render_page(faults: Faults) -> str:
@@ -62,6 +64,8 @@ def render_page(faults: Faults) -> str:
     edits.append((FEEDBACK_MODE, f'data-feedback="{mode}"'))
     if faults.html_replies:
         edits.append(HTML_REPLIES)
+    if faults.lose_session:
+        edits.append(KEEP_SESSION)
     for old, new in edits:
         if html.count(old) != 1:
             raise RuntimeError(f"{INDEX}: expected exactly one {old!r} to edit")

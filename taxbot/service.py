@@ -6,6 +6,8 @@ thread pool, and ``dialogue`` stays free of I/O.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,19 @@ class StoreRecorder:
         return reference
 
 
+class UnsavedLeadRecorder(StoreRecorder):
+    """The ``lead_unsaved`` fault: a lead is counted and given a reference, but its write is
+    lost, so looking the reference up finds nothing."""
+
+    def __init__(self, store: Store, metrics: Metrics, session_id: str, numbers: Iterator[int]):
+        super().__init__(store, metrics, session_id)
+        self._numbers = numbers
+
+    def record_lead(self, fields: dict[str, str]) -> str:
+        self._metrics.leads_qualified.inc()
+        return f"PT-{next(self._numbers)}"
+
+
 @dataclass(frozen=True)
 class ChatTurn:
     session_id: str
@@ -55,6 +70,7 @@ class TaxBotService:
         self._store = store
         self._metrics = metrics
         self._faults = faults
+        self._unsaved_leads = itertools.count(100001)  # references like real ones, never stored
 
     def chat(self, session_id: str | None, message: str) -> ChatTurn:
         """Answer one message; no session_id starts a new session, an unknown one is a 404."""
@@ -65,7 +81,11 @@ class TaxBotService:
             if found is None:
                 raise errors.unknown_session()
             session = found
-        recorder = StoreRecorder(self._store, self._metrics, session.id)
+        recorder = (
+            UnsavedLeadRecorder(self._store, self._metrics, session.id, self._unsaved_leads)
+            if self._faults.lead_unsaved
+            else StoreRecorder(self._store, self._metrics, session.id)
+        )
         lead = dialogue.Lead.from_json(session.lead_state)
         reply = dialogue.respond(lead, message, session.turns, self._faults, recorder)
         self._store.save_session(session.id, reply.lead.to_json(), session.turns + 1)

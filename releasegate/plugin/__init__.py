@@ -48,6 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(fixtures, "releasegate-fixtures")
     if config.pluginmanager.has_plugin("playwright"):
         config.pluginmanager.register(browser, "releasegate-browser")
+        if config.getoption("allure_report_dir", None):
+            from releasegate.plugin import artifacts
+
+            config.pluginmanager.register(artifacts, "releasegate-artifacts")
     if config.getoption("releasegate_progress"):
         from releasegate.plugin import progress
 

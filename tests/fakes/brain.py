@@ -75,7 +75,7 @@ def reply(history: Sequence[str], *, disclaimer: bool = True) -> list[str]:
     text = message.lower()
     words = set(_WORD.findall(text))
 
-    if _HANDOFF.search(text):
+    if wants_human(message):
         parts = [HANDOFF]
     elif answer := _tax_answer(words):
         parts = [answer, DISCLAIMER] if disclaimer else [answer]
@@ -89,6 +89,11 @@ def reply(history: Sequence[str], *, disclaimer: bool = True) -> list[str]:
     if name:
         parts[0] = f"{name}, {parts[0][0].lower()}{parts[0][1:]}"
     return parts
+
+
+def wants_human(message: str) -> bool:
+    """Does this message ask for a person (the fakes flag the handoff their own way)?"""
+    return _HANDOFF.search(message.lower()) is not None
 
 
 def _tax_answer(words: set[str]) -> str | None:

@@ -7,7 +7,12 @@ It proves the harness handles a list-of-messages contract with server-side sessi
 
 Faults: ``no_disclaimer`` (tax answers lose the disclaimer), ``shared_sender`` (one history for
 everyone, like a misconfigured tracker store), ``object_reply`` (a single JSON object instead of
-a list: a contract mismatch).
+a list: a contract mismatch), ``page_new_sender`` (the web chat page starts a new conversation
+with every message).
+
+``GET /chat`` is a web chat page of its own markup (a textarea sending on Enter, a transcript
+list, a banner when a ``{"custom": {"handoff": true}}`` message arrives, an alert region), so
+the e2e journeys are proven on a page that is not taxbot's.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import json
 import sys
 import threading
 from collections import defaultdict
+from pathlib import Path
 
-from brain import reply
+from brain import reply, wants_human
 from serving import Request, Response, run
 
 RASA_VERSION = "3.6.20"
-FAULTS = frozenset({"no_disclaimer", "shared_sender", "object_reply"})
+FAULTS = frozenset({"no_disclaimer", "shared_sender", "object_reply", "page_new_sender"})
 WEBHOOK = "/webhooks/rest/webhook"
+PAGE = Path(__file__).with_name("static") / "rasa_webchat.html"
 
 
 class RasaApp:
@@ -45,10 +52,18 @@ class RasaApp:
             )
         if route == ("POST", WEBHOOK):
             return self._webhook(request.body)
+        if route == ("GET", "/chat"):
+            return self._page()
         return self.error(404, f"not found: {request.method} {request.path}")
 
     def error(self, status: int, message: str) -> Response:
         return Response.json(status, {"error": message})
+
+    def _page(self) -> Response:
+        html = PAGE.read_text(encoding="utf-8")
+        if "page_new_sender" in self.faults:
+            html = html.replace('data-sender="kept"', 'data-sender="per-message"')
+        return Response(200, html.encode(), "text/html; charset=utf-8")
 
     def _webhook(self, body: bytes) -> Response:
         try:
@@ -69,7 +84,10 @@ class RasaApp:
 
         if "object_reply" in self.faults:
             return Response.json(200, {"text": "\n\n".join(parts)})
-        return Response.json(200, [{"recipient_id": sender, "text": part} for part in parts])
+        messages: list[dict[str, object]] = [{"recipient_id": sender, "text": p} for p in parts]
+        if wants_human(message):  # Rasa bots signal a handoff with a custom payload
+            messages.append({"recipient_id": sender, "custom": {"handoff": True}})
+        return Response.json(200, messages)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -286,6 +286,31 @@ def test_rasa_object_reply_breaks_the_contract(fakes: dict[str, httpx.Client]):
     assert (response.status_code, response.json()) == (200, {"text": f"{PAY}\n\n{DISCLAIMER}"})
 
 
+def test_rasa_signals_a_handoff_with_a_custom_payload(rasa: httpx.Client):
+    sender = uuid.uuid4().hex
+    assert say(rasa, sender, "Can I talk to a human?") == [
+        {"recipient_id": sender, "text": brain.HANDOFF},
+        {"recipient_id": sender, "custom": {"handoff": True}},
+    ]
+
+
+def test_rasa_serves_a_web_chat_page(fakes: dict[str, httpx.Client]):
+    page = fakes["rasa"].get("/chat")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<body data-sender="kept">' in page.text
+    assert 'id="say"' in page.text
+    assert "data-testid" not in page.text  # markup of its own, not taxbot's
+    fake = spawn("rasa_rest.py", "--fault", "page_new_sender")
+    try:
+        client = wait_ready(fake)
+        forgetful = client.get("/chat").text
+        client.close()
+    finally:
+        fake.stop()
+    assert '<body data-sender="per-message">' in forgetful
+
+
 def test_rasa_no_disclaimer(fakes: dict[str, httpx.Client]):
     assert texts(fakes["rasa_no_disclaimer"], "a", "When is the tax due?") == [PAY]
 

@@ -26,7 +26,8 @@ def test_no_faults_by_default():
 def test_parse_every_fault():
     faults = Faults.parse(
         " no_disclaimer:appeals , promise,slow:400, errors:0.05,a11y,no_feedback,"
-        "no_metrics,echo_pii,injection,down,no_disclaimer : rates"
+        "no_metrics,echo_pii,injection,down,no_disclaimer : rates,lose_session,"
+        "feedback_unstored,lead_unsaved,emoji_500"
     )
     assert faults == Faults(
         no_disclaimer=frozenset({"appeals", "rates"}),
@@ -39,6 +40,10 @@ def test_parse_every_fault():
         echo_pii=True,
         injection=True,
         down=True,
+        lose_session=True,
+        feedback_unstored=True,
+        lead_unsaved=True,
+        emoji_500=True,
     )
 
 
@@ -49,7 +54,6 @@ def test_no_disclaimer_without_intent_means_every_tax_intent():
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
-        ("foo", "unknown fault 'foo' (known: a11y, down, echo_pii, errors, html_replies, "),
         ("foo", "unknown fault 'foo' (known: a11y, a11y_focus, a11y_live, a11y_speakers, down, "),
         ("promise,Slow:5", "unknown fault 'Slow'"),
         ("slow", "slow needs whole milliseconds from 1 to 60000"),
@@ -333,3 +337,67 @@ def test_without_stack_trace_a_crash_is_the_clean_error_shape(make_bot):
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "Traceback" not in response.text
+
+
+LEAD = ("My assessment went up 28%. Can I appeal?", "I'm Dana, dana@example.com, please call me")
+
+
+def test_lose_session_makes_the_page_forget_the_session(make_bot):
+    lost = make_bot("lose_session").client.get("/").text
+    kept = make_bot().client.get("/").text
+    assert "sessionId = reply.session_id;" in kept
+    assert "sessionId = reply.session_id;" not in lost
+    assert "lose_session fault" in lost
+
+
+def test_lose_session_leaves_the_api_alone(make_bot):
+    first, second = make_bot("lose_session").conversation(*LEAD)
+    assert second["session_id"] == first["session_id"]
+    assert second["lead"]["stage"] == "qualified"
+
+
+def test_feedback_unstored_answers_201_but_stores_and_counts_nothing(make_bot):
+    bot = make_bot("feedback_unstored")
+    session_id = bot.chat("hello")["session_id"]
+    response = bot.client.post("/api/feedback", json={"session_id": session_id, "rating": 4})
+    assert response.status_code == 201
+    assert response.json() == {"status": "recorded", "feedback_id": 1}
+    assert bot.rows("SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert bot.metric("taxbot_feedback_total", rating="4") == 0.0
+    rejected = bot.client.post("/api/feedback", json={"session_id": session_id, "rating": 9})
+    assert rejected.status_code == 422  # validation still runs
+
+
+def test_lead_unsaved_gives_a_reference_that_is_not_found(make_bot):
+    bot = make_bot("lead_unsaved")
+    reply = bot.conversation(*LEAD)[-1]
+    assert reply["lead"]["stage"] == "qualified"
+    reference = reply["lead"]["reference"]
+    assert reference == "PT-100001"
+    assert f"reference {reference}" in reply["reply"]
+    assert bot.client.get(f"/api/leads/{reference}").status_code == 404
+    assert bot.rows("SELECT COUNT(*) FROM leads") == [(0,)]
+    assert bot.metric("taxbot_leads_qualified_total") == 1.0
+    healthy = make_bot()
+    stored = healthy.conversation(*LEAD)[-1]["lead"]["reference"]
+    assert healthy.client.get(f"/api/leads/{stored}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ("Can I appeal? 👍🏽", 500),  # skin-tone modifier
+        ("Family home 👨\u200d👩\u200d👧 exemption?", 500),  # zero-width joiner sequence
+        ("❤️ when is the tax due?", 500),  # emoji presentation selector
+        ("Grüße aus Zürich 🏠, what is the rate?", 200),  # a single-code-point emoji
+        ("税金はいつ支払いますか", 200),
+    ],
+)
+def test_emoji_500_fails_messages_with_a_composed_emoji(make_bot, message, status):
+    bot = make_bot("emoji_500")
+    response = bot.client.post("/api/chat", json={"message": message})
+    assert response.status_code == status, response.text
+    if status == 500:
+        assert response.json()["error"]["code"] == "internal_error"
+        assert bot.rows("SELECT COUNT(*) FROM sessions") == [(0,)]
+    assert make_bot().client.post("/api/chat", json={"message": message}).status_code == 200

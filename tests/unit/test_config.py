@@ -143,7 +143,8 @@ def test_missing_file(tmp_path):
 
 
 def test_unknown_stage_lists_stages(default_config):
-    with pytest.raises(ConfigError, match=r"unknown stage 'prod' \(stages: smoke, staging\)"):
+    listed = r"\(stages: smoke, staging, production, rollback-drill\)"
+    with pytest.raises(ConfigError, match=rf"unknown stage 'prod' {listed}"):
         default_config.stage("prod")
 
 

@@ -77,8 +77,9 @@ def test_each_preset_writes_files_that_load(
     assert config.target.chat == ChatContract.model_validate({"preset": preset})
     assert config.target.name == "acme-bot"
     assert (config.target.base_url, config.target.launch) == (None, None)
-    feedback = ["feedback"] if preset == "taxbot" else []
-    assert config.target.capabilities == [c for c in CAPABILITIES if c != "feedback"] + feedback
+    assumed = ["feedback", "leads"]
+    own = assumed if preset == "taxbot" else []
+    assert config.target.capabilities == [c for c in CAPABILITIES if c not in assumed] + own
     assert config.default_stage == "smoke"
     assert {name: (s.suites, s.checks) for name, s in config.stages.items()} == {
         "smoke": (["smoke"], list(SMOKE_CHECKS)),
@@ -278,7 +279,7 @@ def test_probe_finds_rasa(
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == (
         f"releasegate init: {url} answers the rasa contract; capabilities: health (/), "
-        "version; not found: readiness, metrics, page, feedback"
+        "version; not found: readiness, metrics, page, feedback, leads"
     )
     assert "feedback: not probed" in out
     target = load_config(tmp_path / "releasegate.toml").target
@@ -299,7 +300,7 @@ def test_probe_finds_openai_with_the_key(
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == (
         f"releasegate init: {url} answers the openai contract; capabilities: health (/health); "
-        "not found: readiness, version, metrics, page, feedback"
+        "not found: readiness, version, metrics, page, feedback, leads"
     )
     target = load_config(tmp_path / "releasegate.toml").target
     assert target.chat == ChatContract.model_validate({"preset": "openai"})
@@ -337,7 +338,7 @@ def test_probe_finds_everything_on_taxbot(
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == (
         f"releasegate init: {url} answers the taxbot contract; capabilities: health (/healthz), "
-        "readiness, version, metrics, page, feedback; not found: none"
+        "readiness, version, metrics, page, feedback, leads; not found: none"
     )
     target = load_config(tmp_path / "releasegate.toml").target
     assert target.chat == ChatContract.model_validate({"preset": "taxbot"})
