@@ -55,7 +55,11 @@ def staging_share() -> tuple[float, float, dict[str, float]]:
         elapsed = time.perf_counter() - started
         if result.returncode != 0:
             sys.exit(f"releasegate run failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
-        (path,) = Path(tmp).glob("*/evidence/functional/tests-*.json")
+        (path,) = [
+            p
+            for p in Path(tmp).glob("*/evidence/functional/tests-*.json")
+            if p.parts[-4] != "latest"
+        ]
         found = durations(path)
         return elapsed, sum(found.values()), found
 
