@@ -158,7 +158,8 @@ def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
         "no 'compliance' evidence in ..",
         "no 'monitoring' evidence in ..",
     }
-    assert "conversation_completion NO_DATA\nreports: " in result.stdout
+    last = load_config(ROOT / "releasegate.toml").stages["staging"].checks[-1]
+    assert f"{last} NO_DATA\nreports: " in result.stdout
 
 
 def test_deselecting_smoke_tests_through_pytest_addopts_blocks_naming_it(tmp_path):
