@@ -61,6 +61,13 @@ def build_parser() -> Parser:
     run_cmd.add_argument(
         "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
     )
+    run_cmd.add_argument(
+        "--load-baseline",
+        metavar="FILE",
+        type=Path,
+        help="load evidence or decision.json of an accepted run: p95 and throughput are "
+        "compared with it (default: [load] baseline)",
+    )
 
     evaluate_cmd = commands.add_parser(
         "evaluate",
@@ -143,7 +150,10 @@ def _run(args: argparse.Namespace) -> int:
     from releasegate.report.files import write_decision
     from releasegate.runner import run
 
-    result = run(_load(args.config), args.config, args.stage, args.base_url, args.reports)
+    result = run(
+        _load(args.config), args.config, args.stage, args.base_url, args.reports,
+        args.load_baseline,
+    )  # fmt: skip
     code = _print(result.decision, write_decision(result.decision, result.run_dir))
     if result.interrupted:
         print("releasegate: interrupted; the target was stopped", file=sys.stderr)

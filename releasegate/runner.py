@@ -157,9 +157,9 @@ class RunResult:
     interrupted: bool = False  # Ctrl-C: the decision covers what had run (the rest NO_DATA)
 
 
-def plan(stage: Stage, config: Config) -> list[Phase]:
+def plan(stage: Stage, config: Config, load_baseline: Path | None = None) -> list[Phase]:
     """Smoke alone first (it gates the rest), then every other suite in one pytest session,
-    then the human evidence the config names."""
+    then the human evidence the config names, then the stage's load."""
     rest = tuple(s for s in stage.suites if s != "smoke")
     phases: list[Phase] = []
     if "smoke" in stage.suites:
@@ -168,6 +168,12 @@ def plan(stage: Stage, config: Config) -> list[Phase]:
         phases.append(PytestPhase("functional", rest))
     if config.human.sus:
         phases.append(SurveyPhase(config.path(config.human.sus)))
+    load = config.load_settings(stage)
+    if load is not None:
+        from releasegate.load.phase import LoadPhase
+
+        baseline = load_baseline or (config.path(load.baseline) if load.baseline else None)
+        phases.append(LoadPhase(load, baseline))
     return phases
 
 
@@ -231,6 +237,7 @@ def run(
     stage_name: str | None,
     base_url: str | None,
     reports: Path,
+    load_baseline: Path | None = None,
 ) -> RunResult:
     stage_name, stage = config.stage(stage_name)
     # Fail on bad inputs before creating or launching anything.
@@ -243,6 +250,11 @@ def run(
         )
     config.conversation_policy()
     config.suite_paths()
+    if (load := config.load_settings(stage)) is not None:  # refused before anything is sent
+        from releasegate.load.phase import check_load_target
+
+        given = base_url or config.target.base_url
+        check_load_target(load, given or "http://127.0.0.1", str(config.source))
     run_id = new_run_id()
     run_dir = reports / run_id
     evidence_dir = run_dir / "evidence"
@@ -264,7 +276,7 @@ def run(
         context = RunContext(config, config_path, run_id, stage_name, suites_url, evidence_dir)
         blocked_by: str | None = None
         interrupted = False
-        for phase in plan(stage, config):
+        for phase in plan(stage, config, load_baseline):
             if blocked_by or interrupted:
                 why = (
                     "interrupted (Ctrl-C)"

@@ -27,8 +27,10 @@ from releasegate.evidence.registry import Measurement, Scope, Sourced
 from releasegate.gate.decision import DECISION_SCHEMA, Decision
 from releasegate.load.settings import LoadSettings
 
+Values = tuple[dict[str, float], dict[str, float], str | None]  # p95, throughput, run id
 
-def _from_evidence(payload: dict[str, Any], shown: str) -> tuple[dict[str, float], dict[str, float], str]:
+
+def _from_evidence(payload: dict[str, Any], shown: str) -> Values:
     envelope = Evidence.model_validate(payload)
     if envelope.kind != "load":
         raise UserError(f"{shown}: a {envelope.kind} evidence file, not load evidence")
@@ -47,7 +49,9 @@ def _from_evidence(payload: dict[str, Any], shown: str) -> tuple[dict[str, float
     return p95, throughput, envelope.run_id
 
 
-def _from_decision(payload: dict[str, Any]) -> tuple[dict[str, float], dict[str, float], str | None]:
+def _from_decision(
+    payload: dict[str, Any],
+) -> tuple[dict[str, float], dict[str, float], str | None]:
     decision = Decision.model_validate(payload)
     p95: dict[str, float] = {}
     throughput: dict[str, float] = {}
@@ -74,11 +78,12 @@ def read_baseline(path: Path, settings: LoadSettings) -> Baseline:
         raise UserError(f"{shown}: the load baseline is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise UserError(f"{shown}: not a load evidence file or a decision.json")
+    values: Values
     try:
         if payload.get("schema") == SCHEMA:
-            p95, throughput, run_id = _from_evidence(payload, shown)
+            values = _from_evidence(payload, shown)
         elif payload.get("schema") == DECISION_SCHEMA:
-            p95, throughput, run_id = _from_decision(payload)
+            values = _from_decision(payload)
         else:
             raise UserError(f"{shown}: not a load evidence file or a decision.json (schema "
                             f"{payload.get('schema')!r})")  # fmt: skip
@@ -86,6 +91,7 @@ def read_baseline(path: Path, settings: LoadSettings) -> Baseline:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise UserError(f"{shown}: not a valid baseline: {where}: {problem['msg']}") from None
+    p95, throughput, run_id = values
     if not p95 and not throughput:
         raise UserError(f"{shown}: holds no load p95 or throughput to compare with")
     return Baseline(

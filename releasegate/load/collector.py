@@ -10,6 +10,7 @@ what has arrived; worker CPU comes with those reports (``report_to_master``).
 from __future__ import annotations
 
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,16 +30,17 @@ from releasegate.evidence.kinds.load import (
 )
 from releasegate.load.session import Session
 
+PROGRESS_S = 2  # seconds between progress lines of a headless test
 CPU_KEY = "releasegate_cpu"  # in worker reports: (wall clock, CPU seconds of the worker)
-KIND = re.compile(r"^\w+\((['\"])([a-z][a-z0-9_]*):")
+KIND = re.compile(r"^(?:\w+\(['\"])?([a-z][a-z0-9_]*):")
 
 
-def failure_kind(error: str) -> str:
-    """``CatchResponseError('http_500: ...')`` -> ``http_500``; anything else by its class."""
-    found = KIND.match(error)
+def failure_kind(error: object) -> str:
+    """``http_500: POST ...`` (or its repr) -> ``http_500``; any other error by its class."""
+    found = KIND.match(str(error))
     if found:
-        return found.group(2)
-    return error.split("(", 1)[0] or "other"
+        return found.group(1)
+    return type(error).__name__ if isinstance(error, BaseException) else "other"
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -61,7 +63,7 @@ def snapshot(stats: Any) -> Snapshot:
             for key, e in stats.entries.items()
         },
         errors={
-            (err.method, err.name, failure_kind(str(err.error))): err.occurrences
+            (err.method, err.name, failure_kind(err.error)): err.occurrences
             for err in stats.errors.values()
         },
     )
@@ -175,6 +177,23 @@ class Collector:
                 p95_ms=percentile(window.histogram, 0.95) if window.histogram else None,
                 cpu_percent=round(cpu, 1) if cpu is not None else None,
             ))  # fmt: skip
+            if self.environment.parsed_options.headless and len(self.series) % PROGRESS_S == 0:
+                self._progress(self.series[-PROGRESS_S:])
+
+    def _progress(self, seconds: list[Second]) -> None:
+        """One line every few seconds while a headless test runs."""
+        last = seconds[-1]
+        planned = self.environment.parsed_options.run_time
+        rate = sum(s.requests for s in seconds) / len(seconds)
+        p95 = max((s.p95_ms for s in seconds if s.p95_ms is not None), default=None)
+        print(
+            f"releasegate: load {last.t:.0f}" + (f"/{planned}" if planned else "") + " s · "
+            f"{last.users} users · {rate:.1f} req/s · p95 {p95 if p95 is not None else '-'} ms"
+            f" · {sum(s.failures for s in seconds)} failures · generator CPU "
+            f"{last.cpu_percent if last.cpu_percent is not None else '-'} %"
+            + ("" if self.steady else " (ramp-up)"),
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
 
     def _watch_workers(self) -> None:
         clients = {c.id: c for c in self.runner.clients.all}

@@ -42,7 +42,8 @@ def add_options(parser: Any) -> None:
     group.add_argument("--releasegate-run-id", default=None, metavar="ID",
                        help="run id of the evidence (default: a new one per test)")  # fmt: skip
     group.add_argument("--releasegate-baseline", default=None, metavar="FILE",
-                       help="load evidence or decision.json to compare p95 and throughput with")  # fmt: skip
+                       help="load evidence or decision.json to compare p95 and throughput "
+                       "with")  # fmt: skip
     group.add_argument("--shape", default=None, choices=["ramp", "step", "spike", "soak"],
                        help="load shape (default: [load] shape of the config)")  # fmt: skip
 
@@ -67,7 +68,7 @@ class Session:
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def pick_case(self) -> Case:
-        script, cases = random.choices(self.scripts, weights=self.weights)[0]
+        _script, cases = random.choices(self.scripts, weights=self.weights)[0]
         return random.choice(cases)
 
     def think(self) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-from locust.contrib.fasthttp import FastHttpSession, ResponseContextManager
+from locust.contrib.fasthttp import FastHttpSession
 
 from releasegate.chat.conversation import Expect
 from releasegate.chat.detectors import Judgement
@@ -21,12 +21,6 @@ from releasegate.chat.engine import ChatFailure, ChatRequest, ChatResponse, exce
 from releasegate.chat.player import TurnResult
 
 UNANSWERED = "chat:unanswered"
-
-
-def failure_kind(message: str) -> str:
-    """The kind a failure message starts with (``http_500: ...`` -> ``http_500``)."""
-    head, sep, _ = message.partition(":")
-    return head if sep and head.replace("_", "").isalnum() else "other"
 
 
 def turn_failure(result: TurnResult) -> str | None:
@@ -54,7 +48,7 @@ class LocustTransport:
         self.client = client
         self.think = think
         self.expects = expects  # the script's turns, for the name of a turn nobody answered
-        self.pending: ResponseContextManager | None = None
+        self.pending: Any = None  # the ResponseContextManager held open
         self.sent = 0
 
     def send(self, request: ChatRequest, timeout_s: float) -> ChatResponse:
@@ -65,13 +59,13 @@ class LocustTransport:
             request.method, request.path, json=request.body, headers=dict(request.headers),
             catch_response=True, name=UNANSWERED,
         )  # fmt: skip
-        response: ResponseContextManager = context.__enter__()
+        response: Any = context.__enter__()
         self.pending = response
         status = response.status_code or 0
         if status == 0:
-            self.settle_as(UNANSWERED, f"no_answer: {request.method} {request.path}: "
-                           f"{excerpt(str(response.error), 120)}")  # fmt: skip
-            raise ChatFailure(f"{request.method} {request.path}: no answer ({response.error})")
+            error = excerpt(str(getattr(response, "error", "no answer")), 120)
+            self.settle_as(UNANSWERED, f"no_answer: {request.method} {request.path}: {error}")
+            raise ChatFailure(f"{request.method} {request.path}: no answer ({error})")
         text = response.text or ""
         elapsed = float(response.request_meta["response_time"]) / 1000
         return ChatResponse(status, text, elapsed)
@@ -93,7 +87,7 @@ class LocustTransport:
         intent = result.turn.intent if result.turn else None
         if intent is None and result.index <= len(self.expects):
             declared = self.expects[result.index - 1].intent
-            intent = declared if isinstance(declared, str) else (declared or [None])[0]
+            intent = declared if isinstance(declared, str) else next(iter(declared or []), None)
         name = f"chat:{intent}" if intent else UNANSWERED
         failure = turn_failure(result)
         if result.turn is None and self.pending is not None:  # an error status: say which

@@ -257,7 +257,7 @@ def _add(a: Window, b: Window) -> Window:
 
 def _where(scope: Scope) -> str:
     name = _selected(scope)
-    return "all requests" if name == AGGREGATED else f"requests named {name}"
+    return "requests" if name == AGGREGATED else f"requests named {name}"
 
 
 def generator_busy(files: Sequence[Sourced[LoadData]]) -> NoData | None:
