@@ -80,7 +80,8 @@ def test_aggregated_and_per_name_percentiles_and_the_slowest_name():
 def test_parallel_jobs_merge_histograms_and_add_throughput():
     one, two = data({"chat:appeals": FAST}), data({"chat:appeals": SLOW})
     merged = measure("load.p99_ms", one, two)
-    assert merged.value == percentile(merge([FAST.histogram, SLOW.histogram]), 0.99)  # type: ignore[union-attr]
+    expected = percentile(merge([FAST.histogram, SLOW.histogram]), 0.99)
+    assert merged.value == expected  # type: ignore[union-attr]
     rate = measure("load.throughput", one, two)
     assert rate.value == pytest.approx((100 + 20) / 8.0)  # type: ignore[union-attr]
 

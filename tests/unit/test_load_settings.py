@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from releasegate.config import load_config
@@ -53,7 +55,7 @@ def test_a_stage_overrides_load_and_the_caps_still_hold(tmp_path, project_root):
     ],
 )
 def test_bad_load_settings_name_the_key(table, problem):
-    with pytest.raises(ValueError, match=problem.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ValueError, match=re.escape(problem)):
         LoadSettings.model_validate(table)
 
 
