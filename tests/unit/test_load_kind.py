@@ -126,8 +126,10 @@ def test_a_busy_generator_makes_latency_no_data_but_not_counts():
 
 
 def test_regression_against_a_baseline_has_a_relative_limit_and_a_floor():
-    base = Baseline(source="base.json", p95_ms={"Aggregated": 100.0}, throughput={"Aggregated": 30.0},
-                    relative=0.2, floor_ms=50.0)  # fmt: skip
+    base = Baseline(
+        source="base.json", p95_ms={"Aggregated": 100.0}, throughput={"Aggregated": 30.0},
+        relative=0.2, floor_ms=50.0,
+    )  # fmt: skip
     within = measure("load.p95_regression_ms", data({"x": window({150: 10})}, baseline=base))
     assert within.value == 0  # type: ignore[union-attr]  # 150 = max(120, 150)
     over = measure("load.p95_regression_ms", data({"x": window({160: 10})}, baseline=base))
