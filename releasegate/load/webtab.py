@@ -19,7 +19,7 @@ from releasegate.load.session import Session
 
 KEY = "release-gate"
 COLUMNS = [
-    ("check", "Check"), ("verdict", "Verdict"), ("observed", "Observed"),
+    ("check", "Check"), ("level", "Level"), ("verdict", "Verdict"), ("observed", "Observed"),
     ("threshold", "Threshold"), ("samples", "Samples"), ("reason", "Reason"),
 ]  # fmt: skip
 
@@ -34,7 +34,7 @@ def rows(environment: Any, session: Session) -> list[dict[str, Any]]:
         results = last_results() or []
     return [
         {
-            "check": r.id, "verdict": r.shown_verdict, "observed": r.shown_observed,
+            "check": r.id, "level": r.level, "verdict": r.shown_verdict, "observed": r.shown_observed,
             "threshold": r.shown_threshold, "samples": r.samples,
             "reason": r.reason.splitlines()[0],
         }
