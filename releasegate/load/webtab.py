@@ -19,8 +19,8 @@ from releasegate.load.session import Session
 
 KEY = "release-gate"
 COLUMNS = [
-    ("check", "Check"), ("level", "Level"), ("verdict", "Verdict"), ("observed", "Observed"),
-    ("threshold", "Threshold"), ("samples", "Samples"), ("reason", "Reason"),
+    ("check", "Check"), ("level", "Level"), ("verdict", "Verdict"),
+    ("observed", "Observed"), ("threshold", "Threshold"), ("samples", "Samples"), ("reason", "Reason"),
 ]  # fmt: skip
 
 
