@@ -20,7 +20,8 @@ from releasegate.load.session import Session
 KEY = "release-gate"
 COLUMNS = [
     ("check", "Check"), ("level", "Level"), ("verdict", "Verdict"),
-    ("observed", "Observed"), ("threshold", "Threshold"), ("samples", "Samples"), ("reason", "Reason"),
+    ("observed", "Observed"), ("threshold", "Threshold"), ("samples", "Samples"),
+    ("reason", "Reason"),
 ]  # fmt: skip
 
 
@@ -34,8 +35,8 @@ def rows(environment: Any, session: Session) -> list[dict[str, Any]]:
         results = last_results() or []
     return [
         {
-            "check": r.id, "level": r.level, "verdict": r.shown_verdict, "observed": r.shown_observed,
-            "threshold": r.shown_threshold, "samples": r.samples,
+            "check": r.id, "level": r.level, "verdict": r.shown_verdict,
+            "observed": r.shown_observed, "threshold": r.shown_threshold, "samples": r.samples,
             "reason": r.reason.splitlines()[0],
         }
         for r in results
