@@ -108,6 +108,7 @@ class Collector:
     cpu_last: dict[str, tuple[float, float]] = field(default_factory=dict)
     worker_cpu_now: dict[str, float] = field(default_factory=dict)
     last_report: float | None = None
+    opening: bool = False
     greenlet: Any = None
     process: psutil.Process = field(default_factory=psutil.Process)
 
@@ -129,10 +130,14 @@ class Collector:
             self.connected_workers = len(self.seen_workers)
         self.greenlet = gevent.spawn(self._sample)
 
-    def spawned(self) -> None:
-        """The ramp-up is done: the steady window opens after the warm-up."""
-        if self.steady is None and self.greenlet is not None:
-            gevent.spawn_later(self.session.settings.warmup_s, self._open_window)
+    def _ramped_up(self) -> None:
+        """Once every user the shape asks for is running (on a master: reported by the
+        workers), the steady window opens after the warm-up."""
+        target = int(getattr(self.runner, "target_user_count", 0) or 0)
+        if self.opening or target <= 0 or self.runner.user_count < target:
+            return
+        self.opening = True
+        gevent.spawn_later(self.session.settings.warmup_s, self._open_window)
 
     def _open_window(self) -> None:
         if self.steady is not None or self.greenlet is None:
@@ -167,6 +172,7 @@ class Collector:
             window = _window(after, before, {})
             before = after
             cpu: float | None = self.process.cpu_percent()
+            self._ramped_up()
             if isinstance(self.runner, MasterRunner):
                 self._watch_workers()
                 cpu = max([*self.worker_cpu_now.values(), cpu or 0.0])
@@ -195,14 +201,17 @@ class Collector:
             file=sys.stderr, flush=True,
         )  # fmt: skip
 
-    def _watch_workers(self) -> None:
+    def _watch_workers(self, final: bool = False) -> None:
+        """Workers seen; at the end, those gone or still missing are lost (one that missed a
+        heartbeat on a busy machine and came back is not)."""
         clients = {c.id: c for c in self.runner.clients.all}
         self.seen_workers |= set(clients)
         self.connected_workers = max(self.connected_workers, len(clients))
-        for worker in self.seen_workers:
-            client = clients.get(worker)
-            if client is None or client.state == STATE_MISSING:
-                self.lost_workers.add(worker)
+        if final:
+            self.lost_workers = {
+                w for w in self.seen_workers
+                if w not in clients or clients[w].state == STATE_MISSING
+            }  # fmt: skip
 
     def finish(self, reason: str) -> LoadData:
         """Stop sampling and build the evidence of the test."""
@@ -217,7 +226,7 @@ class Collector:
 
     def build(self, reason: str) -> LoadData:
         if isinstance(self.runner, MasterRunner):
-            self._watch_workers()
+            self._watch_workers(final=reason != "running")
         stats = self.environment.stats
         end = snapshot(stats)
         now = end.at

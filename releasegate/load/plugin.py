@@ -92,13 +92,6 @@ def _test_start(environment: Any, **_: Any) -> None:
     collector.start()
 
 
-@events.spawning_complete.add_listener
-def _spawned(user_count: int, **_: Any) -> None:
-    collector = current()
-    if collector is not None:
-        collector.spawned()
-
-
 @events.test_stop.add_listener
 def _test_stop(environment: Any, **_: Any) -> None:
     session = session_of(environment)
