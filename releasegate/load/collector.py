@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -46,6 +47,16 @@ def failure_kind(error: object) -> str:
 def cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
+
+
+def wait_seconds() -> float:
+    """Seconds this process's main thread (where gevent runs every user) was ready to run but
+    waited for a CPU, from Linux's schedstat; 0 where the kernel does not say."""
+    try:
+        fields = Path("/proc/thread-self/schedstat").read_text().split()
+        return int(fields[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 @dataclass
@@ -104,8 +115,9 @@ class Collector:
     connected_workers: int = 0
     seen_workers: set[str] = field(default_factory=set)
     lost_workers: set[str] = field(default_factory=set)
-    cpu_start: dict[str, tuple[float, float]] = field(default_factory=dict)  # id -> (wall, cpu)
-    cpu_last: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # process id -> (wall clock, CPU seconds, run-queue wait seconds)
+    cpu_start: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    cpu_last: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     worker_cpu_now: dict[str, float] = field(default_factory=dict)
     last_report: float | None = None
     opening: bool = False
@@ -121,7 +133,7 @@ class Collector:
         return "master" if isinstance(self.runner, MasterRunner) else "local"
 
     def start(self) -> None:
-        self.cpu_last["self"] = (time.time(), cpu_seconds(self.process))
+        self.cpu_last["self"] = (time.time(), cpu_seconds(self.process), wait_seconds())
         self.process.cpu_percent()  # the first call only starts the measurement
         if isinstance(self.runner, MasterRunner):
             options = self.environment.parsed_options
@@ -145,7 +157,7 @@ class Collector:
         self.steady = snapshot(self.environment.stats)
         now = time.time()
         self.cpu_start.update(self.cpu_last)  # workers: from their last report
-        self.cpu_start["self"] = (now, cpu_seconds(self.process))
+        self.cpu_start["self"] = (now, cpu_seconds(self.process), wait_seconds())
         if isinstance(self.runner, MasterRunner):
             self.connected_workers = max(self.connected_workers, self.runner.worker_count)
 
@@ -153,14 +165,14 @@ class Collector:
         now = time.time()
         self.last_report = now
         reported = data.get(CPU_KEY)
-        if isinstance(reported, list | tuple) and len(reported) == 2:
-            wall, cpu = float(reported[0]), float(reported[1])
+        if isinstance(reported, list | tuple) and len(reported) == 3:
+            wall, cpu, wait = (float(x) for x in reported)
             previous = self.cpu_last.get(client_id)
             if previous and wall > previous[0]:
                 self.worker_cpu_now[client_id] = 100 * (cpu - previous[1]) / (wall - previous[0])
-            self.cpu_last[client_id] = (wall, cpu)
+            self.cpu_last[client_id] = (wall, cpu, wait)
             if self.steady is None:
-                self.cpu_start[client_id] = (wall, cpu)
+                self.cpu_start[client_id] = (wall, cpu, wait)
 
     def _sample(self) -> None:
         total = self.environment.stats.total
@@ -264,19 +276,21 @@ class Collector:
     def _generator(self, now: float) -> list[Process]:
         processes = []
         if "self" in self.cpu_start:
-            wall, cpu = self.cpu_start["self"]
+            wall, cpu, wait = self.cpu_start["self"]
             processes.append(Process(
                 role="master" if self.role == "master" else "local", id=str(self.process.pid),
                 cpu_seconds=round(max(0.0, cpu_seconds(self.process) - cpu), 3),
                 wall_seconds=round(now - wall, 3),
+                wait_seconds=round(max(0.0, wait_seconds() - wait), 3),
             ))  # fmt: skip
-        for worker, (wall, cpu) in sorted(self.cpu_start.items()):
+        for worker, (wall, cpu, wait) in sorted(self.cpu_start.items()):
             last = self.cpu_last.get(worker)
             if worker == "self" or last is None:
                 continue
             processes.append(Process(
                 role="worker", id=worker, cpu_seconds=round(max(0.0, last[1] - cpu), 3),
                 wall_seconds=round(max(0.0, last[0] - wall), 3),
+                wait_seconds=round(max(0.0, last[2] - wait), 3),
             ))  # fmt: skip
         return processes
 
@@ -291,7 +305,7 @@ class Collector:
 
 def add_cpu_to_report(client_id: str, data: dict[str, Any]) -> None:
     """Worker side of ``report_to_master``: its CPU seconds so far, with the time."""
-    data[CPU_KEY] = (time.time(), cpu_seconds(psutil.Process()))
+    data[CPU_KEY] = (time.time(), cpu_seconds(psutil.Process()), wait_seconds())
 
 
 def is_worker(environment: Any) -> bool:

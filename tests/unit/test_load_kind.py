@@ -154,3 +154,11 @@ def test_regression_against_a_baseline_has_a_relative_limit_and_a_floor():
 def test_inconsistent_windows_are_rejected(bad):
     with pytest.raises(ValidationError):
         Window.model_validate(bad)
+
+
+def test_a_starved_generator_is_the_bottleneck_too():
+    """20 % CPU, but 75 % of the window waiting for a CPU that other processes held."""
+    starved = [Process(role="worker", id="w1", cpu_seconds=1.6, wall_seconds=8.0, wait_seconds=6.0)]
+    found = measure("load.p99_ms", data({"chat:appeals": FAST}, generator=starved))
+    assert isinstance(found, NoData)
+    assert "used 20 % CPU and waited 75 % for one" in found.reason

@@ -113,16 +113,25 @@ class Second(Strict):
 
 
 class Process(Strict):
-    """One generator process and the CPU it used over the steady window."""
+    """One generator process over the steady window: the CPU it used, and the time it was
+    ready to run but waited for a CPU (Linux run-queue delay: a starved generator is as much
+    the bottleneck as a busy one)."""
 
     role: Literal["local", "master", "worker"]
     id: str
     cpu_seconds: NonNegativeFloat
     wall_seconds: NonNegativeFloat
+    wait_seconds: NonNegativeFloat = 0.0
 
     @property
     def cpu_percent(self) -> float:
         return 100 * self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def busy_percent(self) -> float:
+        """Running or waiting to run: what the process wanted of a CPU."""
+        used = self.cpu_seconds + self.wait_seconds
+        return 100 * used / self.wall_seconds if self.wall_seconds else 0.0
 
 
 class Workers(Strict):
@@ -261,15 +270,17 @@ def _where(scope: Scope) -> str:
 
 
 def generator_busy(files: Sequence[Sourced[LoadData]]) -> NoData | None:
-    """NO_DATA when any generator process averaged more CPU than its limit over the window."""
+    """NO_DATA when any generator process was busy (running, or ready to run and waiting for a
+    CPU) more than its limit over the window."""
     for f in files:
         for process in f.data.generator:
-            if process.cpu_percent > f.data.cpu_limit_percent:
+            if process.busy_percent > f.data.cpu_limit_percent:
+                waited = process.busy_percent - process.cpu_percent
                 return NoData(
                     f"the load generator was the bottleneck: {process.role} {process.id} used "
-                    f"{process.cpu_percent:.0f} % CPU over the steady window (limit "
-                    f"{f.data.cpu_limit_percent:.0f} %), so its latencies describe the generator,"
-                    " not the target"
+                    f"{process.cpu_percent:.0f} % CPU and waited {waited:.0f} % for one over the "
+                    f"steady window (limit {f.data.cpu_limit_percent:.0f} %), "
+                    "so its latencies describe the generator, not the target"
                 )
     return None
 
