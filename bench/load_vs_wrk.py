@@ -93,7 +93,8 @@ def run_locust(config: Path, host: str, users: int, seconds: int, out: Path) -> 
     scope = Scope(select={"name": AGGREGATED}, stage_suites=())
     rate = metrics()["load.throughput"].measure(scope, files)
     p95 = metrics()["load.p95_ms"].measure(scope, files)
-    assert isinstance(rate, Measurement) and isinstance(p95, Measurement), (rate, p95)
+    assert isinstance(rate, Measurement), rate
+    assert isinstance(p95, Measurement), p95
     cpu = sum(p.cpu_seconds for p in data.generator)
     return {
         "rps": rate.value, "p95_ms": p95.value, "requests": rate.samples,
@@ -158,8 +159,8 @@ def main() -> None:
           f"wrk {median([w['p95_ms'] for _, w in rows]):.0f} ms, "
           f"ratio {median([o['p95_ms'] / max(w['p95_ms'], 1) for o, w in rows]):.2f}")  # fmt: skip
     print(f"locust CPU per 1000 requests: {median([o['cpu_per_1000'] for o, _ in rows]):.2f} s "
-          f"(generator CPU {median([o['cpu_percent'] for o, _ in rows]):.0f} %, busy with run-queue "
-          f"waits {median([o['busy_percent'] for o, _ in rows]):.0f} %)")  # fmt: skip
+          f"(generator CPU {median([o['cpu_percent'] for o, _ in rows]):.0f} %, busy with "
+          f"run-queue waits {median([o['busy_percent'] for o, _ in rows]):.0f} %)")  # fmt: skip
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
