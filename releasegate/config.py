@@ -249,7 +249,7 @@ class Stage(Strict):
     @model_validator(mode="after")
     def _runs_something(self) -> Stage:
         if not self.suites and self.load is False:
-            raise ValueError("suites: the stage runs nothing: list suites, or set load = true")
+            raise ValueError("the stage runs nothing: list suites, or set load = true")
         return self
 
 

@@ -75,3 +75,42 @@ def test_caps():
         check_caps(1, 51, 10, settings, "cfg")
     with pytest.raises(LoadRefused, match="refusing duration 901"):
         check_caps(1, 1, 901, settings, "cfg")
+
+
+def test_a_stage_that_runs_nothing_is_a_config_error(tmp_path, project_root):
+    path = write(tmp_path, project_root, '[stages.empty]\nchecks = ["load_p95"]\n')
+    with pytest.raises(
+        ConfigError, match=r"stages\.empty: the stage runs nothing: list suites, or set load = true"
+    ):
+        load_config(path)
+
+
+def test_a_baseline_from_a_decision_or_from_load_evidence(tmp_path):
+    import json
+
+    from releasegate.errors import UserError
+    from releasegate.load.baseline import read_baseline
+
+    decision = {
+        "schema": "releasegate.decision/v1", "decision": "PROMOTE", "stage": "load",
+        "run_id": "r1", "target": {"base_url": "http://127.0.0.1:1", "version": "1"},
+        "policy_sha256": "x", "evidence": [],
+        "checks": [
+            {"id": "p95", "level": "block", "verdict": "PASS", "observed": 120.0,
+             "threshold": "<= 300", "samples": 500, "reason": "", "metric": "load.p95_ms",
+             "select": {"name": "chat:appeals"}},
+            {"id": "rps", "level": "block", "verdict": "PASS", "observed": 60.0,
+             "threshold": ">= 30", "samples": 500, "reason": "", "metric": "load.throughput"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps(decision))
+    baseline = read_baseline(path, LoadSettings(regression_relative=0.3))
+    assert baseline.p95_ms == {"chat:appeals": 120.0}
+    assert baseline.throughput == {"Aggregated": 60.0}
+    assert (baseline.relative, baseline.floor_ms, baseline.run_id) == (0.3, 50.0, "r1")
+    (tmp_path / "other.json").write_text('{"schema": "something/v9"}')
+    with pytest.raises(UserError, match=r"not a load evidence file or a decision\.json"):
+        read_baseline(tmp_path / "other.json", LoadSettings())
+    with pytest.raises(UserError, match="cannot read the load baseline"):
+        read_baseline(tmp_path / "missing.json", LoadSettings())
