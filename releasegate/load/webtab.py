@@ -80,4 +80,7 @@ def _seconds(text: str | None) -> float | None:
         return None
     from locust.util.timespan import parse_timespan
 
-    return float(parse_timespan(text))
+    try:
+        return float(parse_timespan(text))
+    except ValueError:
+        return None  # Locust's own form handling names a bad run time
