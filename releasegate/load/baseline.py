@@ -18,6 +18,8 @@ from releasegate.errors import UserError
 from releasegate.evidence.envelope import SCHEMA, Evidence
 from releasegate.evidence.kinds.load import (
     AGGREGATED,
+    P95_METRIC,
+    THROUGHPUT_METRIC,
     Baseline,
     LoadData,
     latency,
@@ -59,9 +61,9 @@ def _from_decision(
         if check.observed is None:
             continue
         name = check.select.get("name", AGGREGATED)
-        if check.metric == "load.p95_ms":
+        if check.metric == P95_METRIC:
             p95[name] = check.observed
-        elif check.metric == "load.throughput":
+        elif check.metric == THROUGHPUT_METRIC:
             throughput[name] = check.observed
     return p95, throughput, decision.run_id
 

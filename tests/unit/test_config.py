@@ -143,7 +143,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unknown_stage_lists_stages(default_config):
-    with pytest.raises(ConfigError, match=r"unknown stage 'prod' \(stages: smoke, staging\)"):
+    with pytest.raises(ConfigError, match=r"unknown stage 'prod' \(stages: smoke, staging, load\)"):
         default_config.stage("prod")
 
 

@@ -36,6 +36,8 @@ from releasegate.model import Strict
 AGGREGATED = "Aggregated"  # Locust's own name for the total row
 PERCENTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}
 MAX_DETAILS = 5
+P95_METRIC = "load.p95_ms"  # named here once: a baseline decision is read by these names
+THROUGHPUT_METRIC = "load.throughput"
 Histogram = dict[str, NonNegativeInt]  # response time bucket in whole ms (as text) -> count
 
 
@@ -436,11 +438,11 @@ KIND = register(
                    latency("p50"), (NAME,)),
             Metric("load.p90_ms", "milliseconds", "90th percentile response time (steady window)",
                    latency("p90"), (NAME,)),
-            Metric("load.p95_ms", "milliseconds", "95th percentile response time (steady window)",
+            Metric(P95_METRIC, "milliseconds", "95th percentile response time (steady window)",
                    latency("p95"), (NAME,)),
             Metric("load.p99_ms", "milliseconds", "99th percentile response time (steady window)",
                    latency("p99"), (NAME,)),
-            Metric("load.throughput", "per_second", "requests per second (steady window)",
+            Metric(THROUGHPUT_METRIC, "per_second", "requests per second (steady window)",
                    measure_throughput, (NAME,)),
             Metric("load.p95_regression_ms", "milliseconds",
                    "p95 above the baseline's allowance max(base x (1 + relative), base + floor)",
