@@ -71,7 +71,7 @@ def test_bad_faults_exit_2_with_one_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err == (
         "taxbot: TAXBOT_FAULTS: unknown fault 'foo' (known: a11y, down, echo_pii, errors, "
-        "injection, no_disclaimer, no_feedback, no_metrics, promise, slow)\n"
+        "injection, lock, no_disclaimer, no_feedback, no_metrics, promise, slow, slow_intent)\n"
     )
 
 
