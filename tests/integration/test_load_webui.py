@@ -4,6 +4,7 @@ live, and a test started and stopped there writes load evidence that ``evaluate`
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -67,6 +68,10 @@ def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, t
         [sys.executable, "-m", "releasegate", "evaluate", str(tmp_path), "--stage", "load"],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
-    assert "load_error_rate" in evaluated.stdout
+    # accepted: judged from this evidence (PROMOTE, or BLOCK when this busy machine starved the
+    # generator or the target), never a usage error or missing evidence
+    assert evaluated.returncode in (0, 1), evaluated.stdout + evaluated.stderr
+    assert "no 'load' evidence" not in evaluated.stdout
+    assert "unusable evidence" not in evaluated.stdout
+    assert re.search(r"load_error_rate +block +PASS", evaluated.stdout), evaluated.stdout
     assert evidence.stat().st_size > 0
