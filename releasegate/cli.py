@@ -62,6 +62,13 @@ def build_parser() -> Parser:
     run_cmd.add_argument(
         "--reports", metavar="DIR", default="reports", type=Path, help="default: reports"
     )
+    run_cmd.add_argument(
+        "--load-baseline",
+        metavar="FILE",
+        type=Path,
+        help="load evidence or decision.json of an accepted run: p95 and throughput are "
+        "compared with it (default: [load] baseline)",
+    )
 
     run_cmd.add_argument(
         "--baseline",
@@ -252,7 +259,9 @@ def _run(args: argparse.Namespace) -> int:
     stage, _ = config.stage(args.stage)
     history = _history(config, args.reports)
     baseline = _baseline(history, args.baseline, config, stage)
-    result = run(config, args.config, stage, args.base_url, args.reports, baseline)
+    result = run(
+        config, args.config, stage, args.base_url, args.reports, baseline, args.load_baseline
+    )
     evidence = read_folders([result.run_dir / "evidence"])
     files = write_decision(result.decision, result.run_dir)
     write_metadata(result.run_dir / ALLURE_RESULTS, result.decision)

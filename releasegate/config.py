@@ -36,6 +36,7 @@ from releasegate.errors import ConfigError
 from releasegate.evidence import registry
 from releasegate.evidence.registry import Metric
 from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
+from releasegate.load.settings import LoadSettings, LoadShapeFields
 from releasegate.model import Strict
 from releasegate.monitoring.config import Monitoring
 from releasegate.redaction import add_pattern
@@ -353,9 +354,16 @@ class Stage(Strict):
     """A pipeline stage: which suites run and which policy checks decide."""
 
     description: str = ""
-    suites: Annotated[list[Suite], AfterValidator(_unique)] = Field(min_length=1)
+    suites: Annotated[list[Suite], AfterValidator(_unique)] = []
     checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
     rollback: Rollback | None = None  # makes this stage a rollback drill
+    load: bool | LoadShapeFields = False  # true: run [load] after the suites; a table overrides
+
+    @model_validator(mode="after")
+    def _runs_something(self) -> Stage:
+        if not self.suites and self.load is False:
+            raise ValueError("the stage runs nothing: list suites, or set load = true")
+        return self
 
 
 class HistoryConfig(Strict):
@@ -394,6 +402,7 @@ class Config(Strict):
     history: HistoryConfig = HistoryConfig()
     monitoring: Monitoring = Monitoring()
     a11y: A11ySettings = A11ySettings()
+    load: LoadSettings = LoadSettings()
     stages: dict[str, Stage] = Field(min_length=1)
     policy: Policy
     _root: Path = PrivateAttr(default=Path())
@@ -406,6 +415,12 @@ class Config(Strict):
                 f"default_stage: no stage '{self.default_stage}' (stages: {', '.join(self.stages)})"
             )
         for name, stage in self.stages.items():
+            if isinstance(stage.load, LoadShapeFields):
+                try:
+                    self.load.overridden(stage.load)
+                except ValidationError as exc:
+                    problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                    raise ValueError(f"stages.{name}.load: {problem}") from None
             for i, check_id in enumerate(stage.checks):
                 check = self.policy.checks.get(check_id)
                 if check is None:
@@ -420,8 +435,8 @@ class Config(Strict):
                         f"which needs the target's {missing[0]} capability, and "
                         f"target.capabilities does not list it"
                     )
-                if problem := self._sli_problem(check_id, check):
-                    raise ValueError(f"stages.{name}.checks[{i}]: {problem}")
+                if sli_problem := self._sli_problem(check_id, check):
+                    raise ValueError(f"stages.{name}.checks[{i}]: {sli_problem}")
                 suite = check.select.get("suite")
                 if suite and suite not in stage.suites:
                     raise ValueError(
@@ -455,6 +470,14 @@ class Config(Strict):
         decisive["stage_definition"] = self.stages[stage].model_dump(mode="json")
         canonical = json.dumps(decisive, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def load_settings(self, stage: Stage) -> LoadSettings | None:
+        """The load this stage runs ([load] with the stage's overrides), or None."""
+        if stage.load is False:
+            return None
+        if stage.load is True:
+            return self.load
+        return self.load.overridden(stage.load)  # validated with the config (_references)
 
     @property
     def root(self) -> Path:

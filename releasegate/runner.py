@@ -24,7 +24,7 @@ from releasegate.chat.engine import ChatFailure
 from releasegate.chat.transport import chat_target, open_session, refused
 from releasegate.config import Config, Stage
 from releasegate.errors import UserError
-from releasegate.evidence.io import read_folders
+from releasegate.evidence.io import read_folders, write_json
 from releasegate.evidence.kinds.csat import RATINGS, CsatData, parse_csv
 from releasegate.evidence.kinds.tests import EXIT_MEANINGS
 from releasegate.gate.decision import Decision, TargetInfo
@@ -247,15 +247,22 @@ class RunResult:
     interrupted: bool = False  # Ctrl-C: the decision covers what had run (the rest NO_DATA)
 
 
-def plan(stage: Stage, config: Config) -> list[Phase]:
+def plan(stage: Stage, config: Config, load_baseline: Path | None = None) -> list[Phase]:
     """Smoke alone first (it gates the rest), then every other suite in one pytest session,
-    then the human evidence the config names (surveys, satisfaction ratings)."""
+    then the stage's load, then the human evidence the config names (surveys, satisfaction
+    ratings: a feedback counter is read after all the traffic)."""
     rest = tuple(s for s in stage.suites if s != "smoke")
     phases: list[Phase] = []
     if "smoke" in stage.suites:
         phases.append(PytestPhase("smoke", ("smoke",), fail_fast=bool(rest)))
     if rest:
         phases.append(PytestPhase("functional", rest))
+    load = config.load_settings(stage)
+    if load is not None:
+        from releasegate.load.phase import LoadPhase
+
+        baseline = load_baseline or (config.path(load.baseline) if load.baseline else None)
+        phases.append(LoadPhase(load, baseline))
     if config.human.sus:
         phases.append(SurveyPhase(config.path(config.human.sus)))
     human = config.human
@@ -343,6 +350,7 @@ def run(
     base_url: str | None,
     reports: Path,
     baseline: Baseline | None = None,
+    load_baseline: Path | None = None,
 ) -> RunResult:
     stage_name, stage = config.stage(stage_name)
     # Fail on bad inputs before creating or launching anything.
@@ -360,6 +368,11 @@ def run(
         )
     config.conversation_policy()
     config.suite_paths()
+    if (load := config.load_settings(stage)) is not None:  # refused before anything is sent
+        from releasegate.load.phase import check_load_target
+
+        given = base_url or config.target.base_url
+        check_load_target(load, given or "http://127.0.0.1", str(config.source))
     run_id = new_run_id()
     run_dir = reports / run_id
     evidence_dir = run_dir / "evidence"
@@ -392,7 +405,11 @@ def run(
         watch.start(target.base_url, target.auth, run_id, version)
         blocked_by: str | None = None
         interrupted = False
-        for phase in plan(stage, config):
+        if load_baseline is None and baseline is not None:
+            # the load phase compares with the same baseline the gate uses (its decision)
+            load_baseline = run_dir / "baseline-decision.json"
+            write_json(load_baseline, baseline.decision.dump())
+        for phase in plan(stage, config, load_baseline):
             if blocked_by or interrupted:
                 why = (
                     "interrupted (Ctrl-C)"

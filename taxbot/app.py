@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     failures = FailureSchedule(faults.error_rate)
     page = render_page(faults)
     unstored_ids = itertools.count(1)
+    lock = asyncio.Lock()  # the lock fault: one chat reply at a time
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -158,6 +159,11 @@ def create_app(settings: Settings) -> FastAPI:
         if faults.emoji_500 and has_composed_emoji(payload.message):
             raise errors.internal_error()
         turn = await run_in_threadpool(service.chat, payload.session_id, payload.message)
+        if faults.slow_intent and turn.reply.intent == faults.slow_intent[0]:
+            await asyncio.sleep(faults.slow_intent[1] / 1000)
+        if faults.lock_ms:
+            async with lock:
+                await asyncio.sleep(faults.lock_ms / 1000)
         elapsed = time.perf_counter() - started
         metrics.chat_answered(turn.reply.intent, elapsed, disclaimer=turn.reply.disclaimer)
         return turn.to_json()

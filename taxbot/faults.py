@@ -21,7 +21,10 @@ FLAG_FAULTS += ("html_replies", "stack_trace", "no_headers")  # security regress
 FLAG_FAULTS += ("a11y_speakers", "a11y_live", "a11y_focus")
 # Faults of the journeys only the e2e suite follows end to end (page, side effects).
 FLAG_FAULTS += ("lose_session", "feedback_unstored", "lead_unsaved", "emoji_500")
-KNOWN_FAULTS = tuple(sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow")))
+KNOWN_FAULTS = tuple(
+    sorted((*FLAG_FAULTS, "errors", "no_disclaimer", "slow", "slow_intent", "lock"))
+)
+CHAT_INTENTS = (*TAX_INTENTS, "greeting", "handoff", "lead", "out_of_scope")
 
 MAX_SLOW_MS = 60_000
 
@@ -58,6 +61,8 @@ class Faults:
     feedback_unstored: bool = False
     lead_unsaved: bool = False
     emoji_500: bool = False
+    slow_intent: tuple[str, int] | None = None  # (intent, ms): only replies of that intent
+    lock_ms: int = 0  # every chat reply holds one process-wide lock this long
 
     @classmethod
     def parse(cls, spec: str) -> Faults:
@@ -86,6 +91,8 @@ class Faults:
             no_disclaimer=frozenset(no_disclaimer),
             slow_ms=_slow_ms(valued["slow"]) if "slow" in valued else 0,
             error_rate=_error_rate(valued["errors"]) if "errors" in valued else Fraction(0),
+            slow_intent=_slow_intent(valued["slow_intent"]) if "slow_intent" in valued else None,
+            lock_ms=_lock_ms(valued["lock"]) if "lock" in valued else 0,
             **flags,
         )
 
@@ -110,6 +117,31 @@ def _slow_ms(arg: str) -> int:
             f"slow needs whole milliseconds from 1 to {MAX_SLOW_MS}, like slow:400 (got {arg!r})"
         )
     return int(arg)
+
+
+def _slow_intent(arg: str) -> tuple[str, int]:
+    intent, sep, ms = arg.partition(":")
+    if not sep or intent not in CHAT_INTENTS:
+        raise FaultError(
+            f"slow_intent needs INTENT:MS with an intent of {', '.join(CHAT_INTENTS)}, like "
+            f"slow_intent:appeals:300 (got {arg!r})"
+        )
+    try:
+        return intent, _slow_ms(ms)
+    except FaultError:
+        raise FaultError(
+            f"slow_intent needs whole milliseconds from 1 to {MAX_SLOW_MS} after the intent, "
+            f"like slow_intent:appeals:300 (got {arg!r})"
+        ) from None
+
+
+def _lock_ms(arg: str) -> int:
+    try:
+        return _slow_ms(arg)
+    except FaultError:
+        raise FaultError(
+            f"lock needs whole milliseconds from 1 to {MAX_SLOW_MS}, like lock:40 (got {arg!r})"
+        ) from None
 
 
 def _error_rate(arg: str) -> Fraction:

@@ -149,10 +149,12 @@ def play(
     conversation: Conversation,
     judge: Judge | None = None,
     transport: Transport | None = None,
+    on_turn: Callable[[TurnResult], None] | None = None,
 ) -> CaseResult:
     """Send each message (templates filled with vars and captures), check expectations, judge
     every answered turn; after the last turn, the end checks. A turn the bot fails to answer
-    ends the case: the turns after it depend on it."""
+    ends the case: the turns after it depend on it. ``on_turn`` hears each turn as soon as it is
+    judged (under load, it settles the turn's request as a Locust success or failure)."""
     result = CaseResult(case)
     values = dict(case.conversation.vars)
     said: list[str] = []
@@ -162,6 +164,8 @@ def play(
             turn = conversation.send(message)
         except ChatFailure as exc:
             result.turns.append(TurnResult(index + 1, message, None, failure=str(exc)))
+            if on_turn:
+                on_turn(result.turns[-1])
             return result
         problems = unmet(templated(case.script.turns[index].expect, values), turn)
         problems += _capture(case, index, turn, result.captured)
@@ -169,6 +173,8 @@ def play(
         expect = case.script.turns[index].expect
         judged = judge(message, turn, tuple(said), expect) if judge else {}
         result.turns.append(TurnResult(index + 1, message, turn, None, problems, judged))
+        if on_turn:
+            on_turn(result.turns[-1])
         said.append(message)
     end = case.conversation.end
     for name, pattern in end.expect.captured.items():

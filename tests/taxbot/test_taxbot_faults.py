@@ -401,3 +401,67 @@ def test_emoji_500_fails_messages_with_a_composed_emoji(make_bot, message, statu
         assert response.json()["error"]["code"] == "internal_error"
         assert bot.rows("SELECT COUNT(*) FROM sessions") == [(0,)]
     assert make_bot().client.post("/api/chat", json={"message": message}).status_code == 200
+
+
+def test_parse_the_load_faults():
+    faults = Faults.parse("slow_intent:appeals:300, lock:40")
+    assert faults.slow_intent == ("appeals", 300)
+    assert faults.lock_ms == 40
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("slow_intent", "slow_intent needs INTENT:MS"),
+        ("slow_intent:appeals", "slow_intent needs INTENT:MS"),
+        ("slow_intent:weather:50", "got 'weather:50'"),
+        ("slow_intent:appeals:0", "after the intent"),
+        ("slow_intent:appeals:fast", "got 'appeals:fast'"),
+        ("lock", "lock needs whole milliseconds"),
+        ("lock:0", "got '0'"),
+        ("lock:1,lock:2", "fault 'lock' is given twice"),
+    ],
+)
+def test_bad_load_faults_are_rejected(spec, problem):
+    with pytest.raises(FaultError) as raised:
+        Faults.parse(spec)
+    assert problem in str(raised.value)
+
+
+def test_slow_intent_delays_only_that_intent(make_bot):
+    bot = make_bot("slow_intent:appeals:250")
+    started = time.perf_counter()
+    assert bot.chat("hello")["intent"] == "greeting"
+    fast = time.perf_counter() - started
+    started = time.perf_counter()
+    assert bot.chat(APPEAL)["intent"] == "appeals"
+    slow = time.perf_counter() - started
+    assert fast < 0.2
+    assert slow >= 0.25
+
+
+def test_lock_serializes_concurrent_replies_but_barely_slows_one(tmp_path):
+    """Eight replies at once take at least 8 x 60 ms; one reply alone about 60 ms."""
+    import asyncio
+
+    import httpx
+
+    from taxbot.app import create_app
+    from taxbot.settings import Settings
+
+    app = create_app(Settings(db_path=tmp_path / "t.db", faults=Faults.parse("lock:60")))
+
+    async def timed(count: int) -> float:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            started = time.perf_counter()
+            replies = await asyncio.gather(
+                *(client.post("/api/chat", json={"message": "hello"}) for _ in range(count))
+            )
+            assert [r.status_code for r in replies] == [200] * count
+            return time.perf_counter() - started
+
+    alone = asyncio.run(timed(1))
+    together = asyncio.run(timed(8))
+    assert 0.06 <= alone < 0.3
+    assert together >= 8 * 0.06

@@ -217,7 +217,7 @@ def test_evidence_without_a_config_fails_before_running(pytester: pytest.Pyteste
         ),
         (
             ["--releasegate-evidence", "out", "--releasegate-stage", "prod"],
-            "*--releasegate-stage: unknown stage 'prod' (stages: smoke, staging, production, *",
+            "*--releasegate-stage: unknown stage 'prod' (stages: smoke, staging, load, *",
         ),
         (
             ["--releasegate-evidence", "/proc/releasegate/evidence"],

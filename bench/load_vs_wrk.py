@@ -1,0 +1,174 @@
+"""releasegate's load generator beside wrk, against taxbot's chat endpoint, in one run.
+
+Both drive one launched taxbot at the same concurrency with no think time, one after the other
+(alternating over ``--rounds``, so machine noise hits them alike):
+
+- Locust with releasegate's ChatUser, conversations only, playing a one-turn conversation that
+  asks wrk's question (the same work for the target): the request built by the chat contract
+  engine and the reply judged by the script and every policy detector, as in the load stage;
+- wrk with a Lua script that posts the same tax question per request (no judging at all).
+
+Prints, per round and as medians: throughput of each and their ratio (Locust / wrk), p95 of
+each and their ratio, and Locust's CPU seconds per 1000 requests (from its load evidence).
+Target: a throughput ratio of at least 0.9 when the target is the bottleneck. Asserts nothing.
+
+    .venv/bin/python bench/load_vs_wrk.py [--users 10] [--seconds 10] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from releasegate.config import load_config  # noqa: E402
+from releasegate.evidence.kinds.load import AGGREGATED, LoadData, percentile, pooled  # noqa: E402
+from releasegate.evidence.registry import (  # noqa: E402
+    Measurement,
+    NoData,
+    Scope,
+    Sourced,
+    metrics,
+)
+from releasegate.target import launched  # noqa: E402
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"message": "When is my property tax due?"}'
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %f %d\\n", summary.requests, summary.duration / 1e6,
+                         latency:percentile(95) / 1000))
+end
+"""
+# The request wrk sends, as a one-turn conversation: the same work for the target, while
+# Locust still builds it through the contract engine and judges the reply by every rule.
+SCRIPT = """
+id: BENCH-1
+title: the question wrk asks
+tags: [bench]
+turns:
+  - user: "When is my property tax due?"
+    expect: {topics: [tax_info], intent: payment}
+"""
+CONFIG_EXTRA = """
+[stages.bench]
+load = {think_time_s = [0, 0]}
+checks = ["load_min_requests"]
+"""
+
+
+def bench_config(folder: Path) -> Path:
+    """The project's config, with a chat-only mix and a stage without think time."""
+    text = (ROOT / "releasegate.toml").read_text()
+    text = text.replace(
+        "mix = {conversation = 8, page = 1, health = 1, feedback = 1}",
+        "mix = {conversation = 1, page = 0, health = 0, feedback = 0}",
+    )
+    path = folder / "releasegate.toml"
+    path.write_text(text + CONFIG_EXTRA)
+    conversations = folder / "conversations"
+    conversations.mkdir()
+    (conversations / "policy.yaml").symlink_to(ROOT / "conversations" / "policy.yaml")
+    (conversations / "due.yaml").write_text(SCRIPT)
+    return path
+
+
+def run_locust(config: Path, host: str, users: int, seconds: int, out: Path) -> dict[str, float]:
+    subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
+         "--headless", "--only-summary", "--loglevel", "ERROR", "--host", host,
+         "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
+         "--releasegate-config", str(config), "--releasegate-stage", "bench",
+         "--releasegate-evidence", str(out)],
+        check=False, capture_output=True, text=True, timeout=seconds + 120, cwd=config.parent,
+    )  # fmt: skip
+    (path,) = out.glob("load-*.json")
+    data = LoadData.model_validate(json.loads(path.read_text())["data"])
+    path.unlink()
+    files = [Sourced(path.name, data)]
+    scope = Scope(select={"name": AGGREGATED}, stage_suites=())
+    rate = metrics()["load.throughput"].measure(scope, files)
+    assert isinstance(rate, Measurement), rate
+    pool = pooled(scope, files)  # p95 read directly: the gate would refuse it from a starved
+    assert not isinstance(pool, NoData), pool  # generator, and the figure says so beside it
+    cpu = sum(p.cpu_seconds for p in data.generator)
+    return {
+        "rps": rate.value, "p95_ms": percentile(pool.histogram, 0.95), "requests": rate.samples,
+        "cpu_per_1000": 1000 * cpu / rate.samples,
+        "cpu_percent": max(p.cpu_percent for p in data.generator),
+        "busy_percent": max(p.busy_percent for p in data.generator),
+    }  # fmt: skip
+
+
+def run_wrk(host: str, users: int, seconds: int, script: Path) -> dict[str, float]:
+    result = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(users), "-d", f"{seconds}s", "-s", str(script),
+         f"{host}/api/chat"],
+        check=True, capture_output=True, text=True, timeout=seconds + 60,
+    )  # fmt: skip
+    found = re.search(r"RESULT (\d+) ([\d.]+) (\d+)", result.stdout)
+    assert found, result.stdout
+    requests, duration, p95 = int(found[1]), float(found[2]), int(found[3])
+    return {"rps": requests / duration, "p95_ms": p95, "requests": requests}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="load-vs-wrk-") as tmp:
+        folder = Path(tmp)
+        config = bench_config(folder)
+        script = folder / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        target = load_config(config).target
+        env_faults = os.environ.pop("TAXBOT_FAULTS", None)
+        rows = []
+        with launched(target, announce=False, cwd=ROOT) as launch:
+            host = launch.ready(announce=False).base_url
+            run_wrk(host, args.users, 2, script)  # warm the target up
+            for n in range(args.rounds):
+                wrk = run_wrk(host, args.users, args.seconds, script)
+                ours = run_locust(config, host, args.users, args.seconds, folder / "ev")
+                rows.append((ours, wrk))
+                print(
+                    f"round {n + 1}: locust {ours['rps']:.1f}/s p95 {ours['p95_ms']:.0f} ms "
+                    f"(CPU {ours['cpu_percent']:.0f} %, busy {ours['busy_percent']:.0f} %, "
+                    f"{ours['cpu_per_1000']:.2f} s/1000 req) "
+                    f"| wrk {wrk['rps']:.1f}/s p95 {wrk['p95_ms']:.0f} ms",
+                    flush=True,
+                )
+        if env_faults is not None:
+            os.environ["TAXBOT_FAULTS"] = env_faults
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    print(f"\n{args.users} connections/users, {args.seconds} s each, {args.rounds} rounds "
+          "(medians):")  # fmt: skip
+    print(f"throughput: locust {median([o['rps'] for o, _ in rows]):.1f}/s, "
+          f"wrk {median([w['rps'] for _, w in rows]):.1f}/s, "
+          f"ratio {median([o['rps'] / w['rps'] for o, w in rows]):.2f}")  # fmt: skip
+    print(f"p95: locust {median([o['p95_ms'] for o, _ in rows]):.0f} ms, "
+          f"wrk {median([w['p95_ms'] for _, w in rows]):.0f} ms, "
+          f"ratio {median([o['p95_ms'] / max(w['p95_ms'], 1) for o, w in rows]):.2f}")  # fmt: skip
+    print(f"locust CPU per 1000 requests: {median([o['cpu_per_1000'] for o, _ in rows]):.2f} s "
+          f"(generator CPU {median([o['cpu_percent'] for o, _ in rows]):.0f} %, busy with "
+          f"run-queue waits {median([o['busy_percent'] for o, _ in rows]):.0f} %)")  # fmt: skip
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Locust's web UI in Chromium: the "Release gate" tab shows the policy's load checks judged
+live, and a test started and stopped there writes load evidence that ``evaluate`` accepts."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Page, expect
+
+from releasegate.target import free_port
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def wait_for(url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer in {timeout_s} s")
+
+
+def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
+    locust = subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
+         "--web-host", "127.0.0.1", "--web-port", str(port),
+         "--releasegate-evidence", str(tmp_path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url)
+        page.goto(url)
+        page.get_by_text("Advanced options").click()
+        page.locator("input[name=runTime]").fill("")  # until stopped, as people run it
+        page.get_by_role("button", name="Start").click()
+        page.get_by_role("tab", name="Release gate").click()
+        row = page.get_by_role("row").filter(has_text="load_error_rate")
+        expect(row).to_contain_text("PASS", timeout=30_000)  # judged live by the gate's code
+        p95 = page.get_by_role("row").filter(has_text="load_p95_appeals")
+        expect(p95).to_contain_text("<= 400 ms")
+        expect(page.get_by_role("row").filter(has_text="load_p95_regression")).to_contain_text(
+            "NO_DATA"
+        )
+        page.screenshot(path=str(tmp_path / "release-gate-tab.png"))
+        page.get_by_role("button", name="Stop").click()
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("load-*.json")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        (evidence,) = tmp_path.glob("load-*.json")
+    finally:
+        locust.terminate()
+        output = locust.communicate(timeout=60)[0]
+    assert "load evidence written to" in output
+    evaluated = subprocess.run(
+        [sys.executable, "-m", "releasegate", "evaluate", str(tmp_path), "--stage", "load"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    # accepted: judged from this evidence (PROMOTE, or BLOCK when this busy machine starved the
+    # generator or the target), never a usage error or missing evidence
+    assert evaluated.returncode in (0, 1), evaluated.stdout + evaluated.stderr
+    assert "no 'load' evidence" not in evaluated.stdout
+    assert "unusable evidence" not in evaluated.stdout
+    assert re.search(r"load_error_rate +block +PASS", evaluated.stdout), evaluated.stdout
+    assert evidence.stat().st_size > 0
