@@ -357,6 +357,7 @@ class Stage(Strict):
     suites: Annotated[list[Suite], AfterValidator(_unique)] = []
     checks: Annotated[list[str], AfterValidator(_unique)] = Field(min_length=1)
     rollback: Rollback | None = None  # makes this stage a rollback drill
+    workers: int = Field(1, ge=1, le=64)  # pytest-xdist workers for the suites after smoke
     load: bool | LoadShapeFields = False  # true: run [load] after the suites; a table overrides
 
     @model_validator(mode="after")

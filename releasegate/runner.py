@@ -93,6 +93,7 @@ class PytestPhase:
     suites: tuple[str, ...]
     fail_fast: bool = False
     kinds: frozenset[str] | None = None
+    workers: int = 1  # pytest-xdist processes (browser suites and conversations pay off)
 
     def argv(self, context: RunContext, evidence: Path) -> list[str]:
         config = context.config
@@ -110,6 +111,7 @@ class PytestPhase:
             "--alluredir", str(context.evidence_dir.parent.absolute() / ALLURE_RESULTS),
             "-p", "no:cacheprovider", "-q", "--tb=no", "-rN",
             *(self.browser_artifacts(context) if BROWSER_SUITES & set(self.suites) else []),
+            *(["-n", str(self.workers)] if self.workers > 1 else []),
         ]  # fmt: skip
 
     def browser_artifacts(self, context: RunContext) -> list[str]:
@@ -256,7 +258,7 @@ def plan(stage: Stage, config: Config, load_baseline: Path | None = None) -> lis
     if "smoke" in stage.suites:
         phases.append(PytestPhase("smoke", ("smoke",), fail_fast=bool(rest)))
     if rest:
-        phases.append(PytestPhase("functional", rest))
+        phases.append(PytestPhase("functional", rest, workers=stage.workers))
     load = config.load_settings(stage)
     if load is not None:
         from releasegate.load.phase import LoadPhase

@@ -13,9 +13,10 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +40,8 @@ from taxbot.schemas import errors as error_responses
 from taxbot.service import TaxBotService
 from taxbot.settings import Settings
 from taxbot.store import Store
+
+SQLITE_MAX_INTEGER = 2**63 - 1  # a larger id cannot exist, and SQLite cannot even be asked
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -192,7 +195,9 @@ def create_app(settings: Settings) -> FastAPI:
         response_model=StoredFeedback,
         responses=error_responses(404, 422),
     )
-    def stored_feedback(feedback_id: int) -> dict[str, Any]:
+    def stored_feedback(
+        feedback_id: Annotated[int, FastApiPath(ge=1, le=SQLITE_MAX_INTEGER)],
+    ) -> dict[str, Any]:
         record = service.stored_feedback(feedback_id)
         if record is None:
             raise errors.ApiError(

@@ -37,12 +37,17 @@ def _row(check: CheckResult, with_baseline: bool) -> tuple[str, ...]:
 def headline(decision: Decision) -> str:
     blocking = decision.blocking
     if not blocking:
-        warned = [c.id for c in decision.checks if c.verdict == "WARN"]
-        waived = [c.id for c in decision.checks if c.waived]
+        checks = decision.checks
+        warned = [c.id for c in checks if c.verdict == "WARN"]
+        unknown = [c.id for c in checks if c.verdict == "NO_DATA"]  # warn level: not blocking
+        waived = [c.id for c in checks if c.waived]
         notes = [f"warnings: {', '.join(warned)}"] if warned else []
+        notes += [f"no data at warn level: {', '.join(unknown)}"] if unknown else []
         notes += [f"waived: {', '.join(waived)}"] if waived else []
         note = f" ({'; '.join(notes)})" if notes else ""
-        return f"PROMOTE: all {len(decision.checks)} checks pass{note}"
+        if unknown:
+            return f"PROMOTE: {len(checks) - len(unknown)} of {len(checks)} checks pass{note}"
+        return f"PROMOTE: all {len(checks)} checks pass{note}"
     named = ", ".join(f"{c.id} {c.verdict}" for c in blocking)
     return f"BLOCK: {named}"
 

@@ -465,3 +465,11 @@ def test_lock_serializes_concurrent_replies_but_barely_slows_one(tmp_path):
     together = asyncio.run(timed(8))
     assert 0.06 <= alone < 0.3
     assert together >= 8 * 0.06
+
+
+@pytest.mark.parametrize("ident", ["0", "99999999999999999999", "x"])
+def test_feedback_ids_outside_what_can_exist_are_refused_not_crashed(bot, ident):
+    """Found by the security suite's API fuzzing: an id beyond SQLite's integers was a 500."""
+    response = bot.client.get(f"/api/feedback/{ident}")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_field"

@@ -214,3 +214,18 @@ def test_a_record_survives_and_is_valid_sqlite(relative_config, write_tests, tmp
     with sqlite3.connect(tmp_path / "sub" / "gate.db") as db:
         ((count,),) = db.execute("SELECT count(*) FROM releasegate_decisions").fetchall()
     assert count == 1
+
+
+def test_a_promote_with_warn_level_checks_lacking_data_does_not_claim_all_pass(
+    smoke_config, write_tests, tmp_path
+):
+    from releasegate.report.console import headline
+
+    data = smoke_config.model_dump()
+    data["policy"]["checks"]["min_tests"]["level"] = "warn"
+    data["policy"]["checks"]["min_tests"]["min_samples"] = 100
+    config = Config.model_validate(data)
+    write_tests([("passed", "smoke")] * 7)
+    decision = decide(config, tmp_path / "evidence")
+    assert decision.decision == "PROMOTE"
+    assert headline(decision) == "PROMOTE: 2 of 3 checks pass (no data at warn level: min_tests)"
