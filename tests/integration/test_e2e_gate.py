@@ -86,7 +86,7 @@ def releasegate(
 
 
 def only_run(reports: Path) -> Path:
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     return run_dir
 
 

@@ -36,7 +36,7 @@ def releasegate(*args: str | Path, faults: str = "") -> subprocess.CompletedProc
 
 
 def decision_of(reports: Path) -> dict:
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     return json.loads((run_dir / "decision.json").read_text())
 
 

@@ -31,7 +31,7 @@ def releasegate(
 
 
 def decision_of(reports: Path) -> dict[str, Any]:
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     return json.loads((run_dir / "decision.json").read_text())
 
 
@@ -41,7 +41,7 @@ def checks_of(decision: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def prometheus_left(reports: Path) -> str:
     """Prometheus processes of this run still alive (its port is in the SLI evidence)."""
-    (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "latest"]
     urls = {
         sli["prometheus"]
         for f in run_dir.glob("evidence/prometheus/monitoring-*.json")
@@ -229,7 +229,7 @@ def test_url_mode_reads_slis_from_the_users_own_prometheus(tmp_path):
         )  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"reading SLIs from {prometheus.url} (job taxbot-prod)" in result.stderr
-    (run_dir,) = [p for p in (project / "reports").iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in (project / "reports").iterdir() if p.is_dir() and p.name != "latest"]
     (evidence,) = run_dir.glob("evidence/prometheus/monitoring-*.json")
     (sli,) = [
         s for s in json.loads(evidence.read_text())["data"]["slis"] if s["name"] == "target_up"
