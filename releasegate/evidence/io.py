@@ -120,9 +120,15 @@ def read_file(path: Path) -> EvidenceFile | Problem:
     return EvidenceFile(path, digest, envelope, data)
 
 
+# What a run folder holds besides evidence: readers' outputs (allure-pytest's results, Allure's
+# report, browser artifacts) and the baseline decision the load phase was given.
+NOT_EVIDENCE_FOLDERS = frozenset({"allure-results", "allure-report", "artifacts"})
+DECISION_FILES = frozenset({"decision.json", "baseline-decision.json"})
+
+
 def _is_decision(path: Path) -> bool:
     """Decisions may sit beside evidence (a run folder, an ``evaluate --out`` folder)."""
-    if path.name != "decision.json":
+    if path.name not in DECISION_FILES:
         return False
     try:
         return bool(json.loads(path.read_bytes()).get("schema") == "releasegate.decision/v1")
@@ -133,7 +139,11 @@ def _is_decision(path: Path) -> bool:
 def json_files(folder: Path) -> list[Path]:
     """Every regular ``*.json`` file below the folder, parallel jobs' subfolders included."""
     found = (p for p in folder.rglob("*") if p.suffix.lower() == ".json" and p.is_file())
-    return sorted(p for p in found if not _is_decision(p))
+    return sorted(
+        p
+        for p in found
+        if not NOT_EVIDENCE_FOLDERS & set(p.relative_to(folder).parts[:-1]) and not _is_decision(p)
+    )
 
 
 def read_folders(folders: list[Path]) -> EvidenceSet:

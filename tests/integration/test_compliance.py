@@ -77,7 +77,10 @@ def broken_project(tmp_path: Path) -> Path:
         (ROOT / "conversations" / "policy.yaml").read_text()
     )
     (tmp_path / "conversations" / "bad.yaml").write_text(BAD_CONVERSATION)
-    (tmp_path / "releasegate.toml").write_text((ROOT / "releasegate.toml").read_text())
+    # the suites' view of a bad file (a collection error, BLOCK); the load phase, which plays
+    # the same library, stops the run with exit 2 instead, so this stage runs no load
+    config = (ROOT / "releasegate.toml").read_text().replace("\nload = true", "\nload = false", 1)
+    (tmp_path / "releasegate.toml").write_text(config)
     return tmp_path
 
 

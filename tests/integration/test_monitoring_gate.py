@@ -5,6 +5,7 @@ Prometheus process behind; Prometheus that cannot start is exit 2 (or NO_DATA, w
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import stat
@@ -85,11 +86,11 @@ def test_healthy_staging_promotes_with_slis_from_prometheus_and_leaves_no_proces
     ("fault", "check", "named"),
     [
         ("stuck_metrics", "counters_move",
-         'taxbot_disclaimers_shown_total{intent="payment"} (disclaimers): expected exactly +1, '
+         'taxbot_disclaimers_shown_total{intent="payment"} (disclaimers): expected * +1, '
          "observed +0"),
         ("renamed_metric", "dashboard_metrics_exist",
          "taxbot/monitoring/dashboard.json panel \"Handoffs to a human\""),
-        ("renamed_metric", "counters_move", "taxbot_handoffs_total (handoffs): expected exactly "
+        ("renamed_metric", "counters_move", "taxbot_handoffs_total (handoffs): expected * "
          "+1, observed missing from /metrics"),
         ("errors:0.05", "api_error_ratio", "SLI 'api_error_ratio' = 0.0"),
     ],
@@ -101,7 +102,8 @@ def test_monitoring_faults_block_staging_naming_the_metric(tmp_path, fault, chec
     assert decision["decision"] == "BLOCK"
     found = checks_of(decision)[check]
     assert found["verdict"] == "FAIL", found
-    assert named in found["reason"]
+    # staging runs 2 xdist workers: counters are exact in a quiet window, else lower bounds
+    assert fnmatch.fnmatch(found["reason"], f"*{named}*")
     assert prometheus_left(tmp_path) == ""
 
 

@@ -73,3 +73,22 @@ def test_different_addresses_merge_only_when_told_they_are_one_deployment(
     assert evaluate(project_root, tmp_path / "a", tmp_path / "b") == 2
     assert "the folders tested different targets" in capsys.readouterr().err
     assert evaluate(project_root, tmp_path / "a", tmp_path / "b", "--same-target") == 0
+
+
+def test_a_run_folder_is_evaluated_without_what_readers_put_beside_the_evidence(
+    write_tests, tmp_path
+):
+    """allure-results, Allure's report, browser artifacts and the baseline decision sit in a
+    run folder; evaluating that folder reads only the evidence."""
+    from releasegate.evidence.io import read_folders
+
+    run = tmp_path / "run"
+    write_tests(SMOKE_OK, folder=run / "evidence" / "smoke", stage="smoke")
+    for junk in ("allure-results/1-result.json", "allure-report/data/x.json",
+                 "artifacts/trace/t.json"):  # fmt: skip
+        (run / junk).parent.mkdir(parents=True, exist_ok=True)
+        (run / junk).write_text('{"status": "passed"}')
+    (run / "baseline-decision.json").write_text('{"schema": "releasegate.decision/v1"}')
+    found = read_folders([run])
+    assert [f.kind for f in found.files] == ["tests"]
+    assert found.problems == []
