@@ -82,7 +82,9 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert str(evidence.relative_to(run_dir)) in [e["file"] for e in decision["evidence"]]
 
     # the same evidence evaluated again, as a separate CI job would
-    again = releasegate("evaluate", run_dir, "--out", tmp_path / "merged", "--reports", tmp_path)
+    again = releasegate(
+        "evaluate", run_dir, "--out", tmp_path / "merged", "--reports", tmp_path / "elsewhere"
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     merged = json.loads((tmp_path / "merged" / "decision.json").read_text())
     assert merged["checks"] == decision["checks"]
