@@ -171,7 +171,9 @@ class Collector:
             if previous and wall > previous[0]:
                 self.worker_cpu_now[client_id] = 100 * (cpu - previous[1]) / (wall - previous[0])
             self.cpu_last[client_id] = (wall, cpu, wait)
-            if self.steady is None:
+            if self.steady is None or client_id not in self.cpu_start:
+                # a worker whose first report (every 3 s) came after the window opened is
+                # measured from that report on
                 self.cpu_start[client_id] = (wall, cpu, wait)
 
     def _sample(self) -> None:

@@ -95,17 +95,17 @@ def scrape_config(
 ) -> str:
     """One job scraping the target every ``scrape_interval_s`` (1 s by default)."""
     parts = urlsplit(target_url)
+    interval = f"{round(monitoring.scrape_interval_s * 1000)}ms"  # Prometheus refuses "0.5s"
     job: dict[str, object] = {
         "job_name": monitoring.job,
         "metrics_path": metrics_path,
-        "scrape_interval": f"{monitoring.scrape_interval_s:g}s",
-        "scrape_timeout": f"{monitoring.scrape_interval_s:g}s",
+        "scrape_interval": interval,
+        "scrape_timeout": interval,
         "scheme": parts.scheme,
         "static_configs": [{"targets": [parts.netloc.rsplit("@", 1)[-1]]}],
     }
     if auth:
         job["basic_auth"] = {"username": auth[0], "password": auth[1]}
-    interval = f"{monitoring.scrape_interval_s:g}s"
     config = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "scrape_configs": [job],

@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -215,12 +216,18 @@ def test_url_mode_reads_slis_from_the_users_own_prometheus(tmp_path):
     from releasegate.target import target_session
 
     config = load_config(ROOT / "releasegate.toml")
-    theirs = Monitoring(job="taxbot-prod")
+    # scraping twice a second, so a short smoke run still spans min_samples scrapes on a busy
+    # machine
+    theirs = Monitoring(job="taxbot-prod", scrape_interval_s=0.5)
     with (
         target_session(config.target, announce=False, cwd=ROOT) as target,
         launched(theirs, target.base_url, "/metrics", None, tmp_path / "p.log") as prometheus,
     ):
-        extra = 'job = "taxbot-prod"\nscrape_interval_s = 1\n'
+        deadline = time.monotonic() + 30  # theirs is a server that already runs: scraping
+        while prometheus.last_scrape("taxbot-prod", time.time()) is None:
+            assert time.monotonic() < deadline, "the test's own Prometheus never scraped"
+            time.sleep(0.2)
+        extra = 'job = "taxbot-prod"\nscrape_interval_s = 0.5\n'
         project = _project(tmp_path, extra)
         text = (project / "releasegate.toml").read_text()
         text = text.replace('prometheus = "launch"', f'prometheus = "{prometheus.url}"', 1)

@@ -205,6 +205,7 @@ def test_empty_evidence_folder_blocks_with_no_data(tmp_path):
         "no 'monitoring' evidence in ..",
         "no 'security' evidence in ..",
         "no 'a11y' evidence in ..",
+        "no 'load' evidence in ..",
     }
     staging = load_config(ROOT / "releasegate.toml")
     last = [

@@ -461,10 +461,12 @@ def test_lock_serializes_concurrent_replies_but_barely_slows_one(tmp_path):
             assert [r.status_code for r in replies] == [200] * count
             return time.perf_counter() - started
 
+    asyncio.run(timed(1))  # the first reply also opens the database
     alone = asyncio.run(timed(1))
     together = asyncio.run(timed(8))
-    assert 0.06 <= alone < 0.3
+    assert alone >= 0.06
     assert together >= 8 * 0.06
+    assert alone < together / 2  # a ratio in one run, not a wall-clock bound a busy CI breaks
 
 
 @pytest.mark.parametrize("ident", ["0", "99999999999999999999", "x"])

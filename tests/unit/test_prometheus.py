@@ -25,9 +25,18 @@ def test_scrape_config_is_one_job_every_second_with_basic_auth():
     )
     (job,) = config["scrape_configs"]
     assert job["job_name"] == "releasegate"
-    assert job["scrape_interval"] == "1s"
+    assert job["scrape_interval"] == "1000ms"
     assert job["static_configs"] == [{"targets": ["127.0.0.1:8000"]}]
     assert job["basic_auth"] == {"username": "user", "password": "secret"}
+
+
+def test_sub_second_intervals_are_written_as_prometheus_durations():
+    """Prometheus refuses ``0.5s``; the config allows half a second."""
+    config = yaml.safe_load(
+        scrape_config(Monitoring(scrape_interval_s=0.5), "http://127.0.0.1:8000", "/m", None)
+    )
+    assert config["global"]["scrape_interval"] == config["scrape_configs"][0]["scrape_timeout"]
+    assert config["scrape_configs"][0]["scrape_interval"] == "500ms"
 
 
 def _alive(url: str) -> str:

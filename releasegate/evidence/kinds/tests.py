@@ -236,13 +236,16 @@ def _scope_name(scope: Scope, files: Sequence[Sourced[TestsData]]) -> str:
     """``smoke tests``, with the tests that did not apply to this target named."""
     name = f"{scope.suites[0]} tests" if len(scope.suites) == 1 else "tests"
     wanted = set(scope.suites)
-    na = [
-        t
-        for t in _merged(files)
-        if t.outcome == "skipped"
-        and NOT_APPLICABLE in (t.message or "")
-        and not wanted.isdisjoint(t.markers)
-    ]
+    na = sorted(
+        (
+            t
+            for t in _merged(files)
+            if t.outcome == "skipped"
+            and NOT_APPLICABLE in (t.message or "")
+            and not wanted.isdisjoint(t.markers)
+        ),
+        key=lambda t: t.nodeid,  # the same reason whatever order parallel workers finished in
+    )
     if not na:
         return name
     shown = ", ".join(t.nodeid.rsplit("::", 1)[-1] for t in na[:MAX_DETAILS])
