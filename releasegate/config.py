@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shlex
 import string
@@ -24,6 +25,7 @@ from pydantic import (
 
 from releasegate.a11y.settings import A11ySettings
 from releasegate.chat.contract import (
+    ENV_REFERENCE,
     ChatContract,
     JsonPath,
     UrlPath,
@@ -38,7 +40,7 @@ from releasegate.evidence.registry import Metric
 from releasegate.layout import DEFAULT_CONFIG, Suite, builtin_suites
 from releasegate.load.settings import LoadSettings, LoadShapeFields
 from releasegate.model import Strict
-from releasegate.monitoring.config import Monitoring
+from releasegate.monitoring.config import Monitoring, StageMonitoring
 from releasegate.redaction import add_pattern
 from releasegate.urls import check_base_url
 from releasegate.validation import Regex, one_line, repeated, unknown_name
@@ -359,6 +361,7 @@ class Stage(Strict):
     rollback: Rollback | None = None  # makes this stage a rollback drill
     workers: int = Field(1, ge=1, le=64)  # pytest-xdist workers for the suites after smoke
     load: bool | LoadShapeFields = False  # true: run [load] after the suites; a table overrides
+    monitoring: StageMonitoring | None = None  # another Prometheus (or job) for this stage
 
     @model_validator(mode="after")
     def _runs_something(self) -> Stage:
@@ -436,7 +439,7 @@ class Config(Strict):
                         f"which needs the target's {missing[0]} capability, and "
                         f"target.capabilities does not list it"
                     )
-                if sli_problem := self._sli_problem(check_id, check):
+                if sli_problem := self._sli_problem(check_id, check, stage):
                     raise ValueError(f"stages.{name}.checks[{i}]: {sli_problem}")
                 suite = check.select.get("suite")
                 if suite and suite not in stage.suites:
@@ -447,7 +450,7 @@ class Config(Strict):
                     )
         return self
 
-    def _sli_problem(self, check_id: str, check: Check) -> str | None:
+    def _sli_problem(self, check_id: str, check: Check, stage: Stage) -> str | None:
         """A check on an SLI needs the SLI's query and a Prometheus to ask."""
         from releasegate.evidence.kinds.monitoring import reads_sli
 
@@ -457,7 +460,9 @@ class Config(Strict):
         if sli not in self.monitoring.slis:
             known = ", ".join(self.monitoring.slis) or "none"
             return f"check '{check_id}' reads SLI '{sli}', not in monitoring.slis (known: {known})"
-        if self.monitoring.prometheus is None:
+        if self.monitoring.prometheus is None and (
+            stage.monitoring is None or stage.monitoring.prometheus is None
+        ):
             return (
                 f"check '{check_id}' reads an SLI, but monitoring.prometheus is not set "
                 '("launch", or the URL of your Prometheus)'
@@ -471,6 +476,28 @@ class Config(Strict):
         decisive["stage_definition"] = self.stages[stage].model_dump(mode="json")
         canonical = json.dumps(decisive, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def monitoring_for(self, name: str) -> Monitoring:
+        """``[monitoring]`` with the stage's overrides, ``${NAME}`` read from the environment;
+        a ConfigError names the key and the variable that is not set."""
+        overrides = self.stages[name].monitoring
+        if overrides is None:
+            return self.monitoring
+        fields = overrides.model_dump(exclude_none=True)
+        for key, value in fields.items():
+            for variable in ENV_REFERENCE.findall(str(value)):
+                if not os.environ.get(variable):
+                    raise ConfigError(
+                        f"{self.source}: stages.{name}.monitoring.{key} reads the environment "
+                        f"variable {variable}, which is not set"
+                    )
+            if isinstance(value, str):
+                fields[key] = ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], value)
+        try:
+            return Monitoring.model_validate({**self.monitoring.model_dump(), **fields})
+        except ValidationError as exc:
+            problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise ConfigError(f"{self.source}: stages.{name}.monitoring: {problem}") from None
 
     def load_settings(self, stage: Stage) -> LoadSettings | None:
         """The load this stage runs ([load] with the stage's overrides), or None."""

@@ -370,6 +370,7 @@ def run(
         )
     config.conversation_policy()
     config.suite_paths()
+    config.monitoring_for(stage_name)  # a stage's Prometheus given by an unset variable
     if (load := config.load_settings(stage)) is not None:  # refused before anything is sent
         from releasegate.load.phase import check_load_target
 

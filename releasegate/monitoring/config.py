@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
+from releasegate.chat.contract import ENV_REFERENCE, check_env_references
 from releasegate.model import Strict
 from releasegate.urls import check_base_url
 
@@ -93,6 +94,25 @@ def _prometheus(value: str | None) -> str | None:
         raise ValueError(f'"launch" or the URL of a Prometheus server: {exc}') from None
 
 
+def _prometheus_or_reference(value: str | None) -> str | None:
+    """A stage may name its Prometheus through the environment (``${PROMETHEUS_URL}``)."""
+    if value is not None and ENV_REFERENCE.search(value):
+        check_env_references({"prometheus": value})
+        return value
+    return _prometheus(value)
+
+
+class StageMonitoring(Strict):
+    """``[stages.NAME.monitoring]``: a stage that reads SLIs from another Prometheus than the
+    others, e.g. production's own server instead of one launched for the run."""
+
+    prometheus: Annotated[str | None, AfterValidator(_prometheus_or_reference)] = None
+    job: str | None = Field(None, min_length=1)
+    # SLIs are evaluated over at least this many seconds before the end of the run: a short
+    # post-deploy smoke run spans too few scrapes of a server scraping every 15 s
+    lookback_s: float | None = Field(None, gt=0, le=86_400)
+
+
 class Monitoring(Strict):
     prometheus: Annotated[str | None, AfterValidator(_prometheus)] = None
     required: bool = True  # False: Prometheus failing makes the SLI checks NO_DATA, not exit 2
@@ -109,6 +129,7 @@ class Monitoring(Strict):
     lead_outcome: str = "qualified"  # the value at target.chat.outcome that counts as a lead
     feedback_rating: int = Field(2, ge=1)  # the rating the suite posts (a rare one is clearest)
     slis: dict[str, Sli] = {}
+    lookback_s: float = Field(0.0, ge=0, le=86_400)  # see StageMonitoring
 
     @field_validator("slis")
     @classmethod

@@ -47,6 +47,7 @@ class Watch:
 
     def __init__(self, config: Config, stage: str, run_dir: Path) -> None:
         self._config = config
+        self._monitoring = config.monitoring_for(stage)
         self._stage = stage
         self._run_dir = run_dir
         self._stack = contextlib.ExitStack()
@@ -62,7 +63,7 @@ class Watch:
         self, base_url: str, auth: tuple[str, str] | None, run_id: str, version: str | None
     ) -> None:
         """Connect to or launch Prometheus, and wait for its first scrape of the target."""
-        monitoring = self._config.monitoring
+        monitoring = self._monitoring
         suites = self._config.stages[self._stage].suites
         if "monitoring" in suites and monitoring.rules and promtool() is None:
             raise UserError(
@@ -97,10 +98,10 @@ class Watch:
             _say(f"{exc}; monitoring.required = false: the SLI checks will be NO_DATA")
 
     def _first_scrape(self, server: Prometheus) -> float:
-        interval = self._config.monitoring.scrape_interval_s
+        interval = self._monitoring.scrape_interval_s
         deadline = time.monotonic() + SCRAPES_WAITED * interval + 5
         while time.monotonic() < deadline:
-            seen = server.last_scrape(self._config.monitoring.job, time.time())
+            seen = server.last_scrape(self._monitoring.job, time.time())
             if seen is not None:
                 return seen
             time.sleep(interval / 4)
@@ -110,7 +111,7 @@ class Watch:
 
     def _last_scrape(self, server: Prometheus, after: float) -> float:
         """Wait for a scrape after the run's traffic, so the window holds all of it."""
-        monitoring = self._config.monitoring
+        monitoring = self._monitoring
         if monitoring.prometheus != "launch":
             time.sleep(monitoring.scrape_interval_s)  # the user's server scrapes at its pace
             return time.time()
@@ -124,10 +125,10 @@ class Watch:
 
     def _evaluate(self) -> MonitoringData:
         assert self._run is not None
-        monitoring = self._config.monitoring
+        monitoring = self._monitoring
         now = time.time()
-        start = self._started or now
         end = now if self._server is None else self._last_scrape(self._server, now)
+        start = min(self._started or now, end - monitoring.lookback_s)
         # The range (end - window, end] reaches just before the first scrape of the window.
         window = f"{max(1, round((end - start + monitoring.scrape_interval_s / 2) * 1000))}ms"
         records = [
@@ -136,7 +137,7 @@ class Watch:
         return MonitoringData(slis=records)
 
     def _sli(self, name: str, sli: Sli, start: float, end: float, window: str) -> SliRecord:
-        job = self._config.monitoring.job
+        job = self._monitoring.job
 
         def fill(promql: str) -> str:
             return promql.replace("$window", window).replace("$job", job)

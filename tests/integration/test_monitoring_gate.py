@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def releasegate(
-    *args: str | Path, faults: str = "", cwd: Path = ROOT
+    *args: str | Path, faults: str = "", cwd: Path = ROOT, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    environ = {k: v for k, v in os.environ.items() if k not in ("TAXBOT_FAULTS", "PYTEST_ADDOPTS")}
+    env = {**environ, **(env or {})}
     if faults:
         env["TAXBOT_FAULTS"] = faults
     return subprocess.run(
@@ -207,46 +208,70 @@ def test_optional_prometheus_failing_makes_the_sli_checks_no_data(tmp_path):
     assert "no Prometheus: prometheus exited with code 1" in up["reason"]
 
 
-def test_url_mode_reads_slis_from_the_users_own_prometheus(tmp_path):
-    """The production case: a deployment given by --base-url, already scraped by the user's
-    Prometheus (here one this test runs, as job taxbot-prod); the run starts nothing."""
+def test_production_reads_slis_from_the_users_own_prometheus(tmp_path):
+    """The production stage after a deploy: the deployment given by --base-url, already scraped
+    by production's Prometheus (here one this test runs, as job taxbot, with traffic of its own
+    before the run); the run starts nothing and looks back over that traffic."""
+    import requests
+
     from releasegate.config import load_config
     from releasegate.monitoring.config import Monitoring
     from releasegate.monitoring.prometheus import launched
     from releasegate.target import target_session
 
     config = load_config(ROOT / "releasegate.toml")
-    # scraping twice a second, so a short smoke run still spans min_samples scrapes on a busy
-    # machine
-    theirs = Monitoring(job="taxbot-prod", scrape_interval_s=0.5)
+    theirs = Monitoring(job="taxbot", scrape_interval_s=0.5)
     with (
         target_session(config.target, announce=False, cwd=ROOT) as target,
         launched(theirs, target.base_url, "/metrics", None, tmp_path / "p.log") as prometheus,
     ):
-        deadline = time.monotonic() + 30  # theirs is a server that already runs: scraping
-        while prometheus.last_scrape("taxbot-prod", time.time()) is None:
-            assert time.monotonic() < deadline, "the test's own Prometheus never scraped"
-            time.sleep(0.2)
-        extra = 'job = "taxbot-prod"\nscrape_interval_s = 0.5\n'
-        project = _project(tmp_path, extra)
-        text = (project / "releasegate.toml").read_text()
-        text = text.replace('prometheus = "launch"', f'prometheus = "{prometheus.url}"', 1)
-        (project / "releasegate.toml").write_text(text)
+        with requests.Session() as users:  # production's traffic since the deploy
+            # theirs is a server that already runs: it has scraped the chat counters' series
+            # (a series' first scrape is where Prometheus starts counting its increase)
+            users.post(f"{target.base_url}/api/chat", json={"message": "hello"}, timeout=10)
+            first = time.time()
+            deadline = time.monotonic() + 30
+            while (prometheus.last_scrape("taxbot", time.time()) or 0) <= first:
+                assert time.monotonic() < deadline, "the test's own Prometheus never scraped"
+                time.sleep(0.2)
+            for _ in range(60):
+                users.post(f"{target.base_url}/api/chat", json={"message": "hello"}, timeout=10)
         result = releasegate(
-            "run", "--stage", "smoke", "--base-url", target.base_url, "--reports", "reports",
-            cwd=project,
+            "run", "--stage", "production", "--base-url", target.base_url,
+            "--reports", tmp_path / "reports", env={"PROMETHEUS_URL": prometheus.url},
         )  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
-        assert f"reading SLIs from {prometheus.url} (job taxbot-prod)" in result.stderr
-    (run_dir,) = [p for p in (project / "reports").iterdir() if p.is_dir() and p.name != "latest"]
+        assert f"reading SLIs from {prometheus.url} (job taxbot)" in result.stderr
+        assert "nothing launched" in result.stderr
+    checks = checks_of(decision_of(tmp_path / "reports"))
+    assert {c: checks[c]["verdict"] for c in ("target_up", "api_error_ratio")} == {
+        "target_up": "PASS",
+        "api_error_ratio": "PASS",
+    }
+    assert checks["chat_latency_p95"]["verdict"] == "PASS"
+    assert checks["api_error_ratio"]["samples"] >= 60  # the traffic before the run counted
+    (run_dir,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name != "latest"]
     (evidence,) = run_dir.glob("evidence/prometheus/monitoring-*.json")
-    (sli,) = [
-        s for s in json.loads(evidence.read_text())["data"]["slis"] if s["name"] == "target_up"
-    ]
-    assert sli["prometheus"] == prometheus.url
-    assert sli["value"] == 1
-    assert 'up{job="taxbot-prod"}' in sli["query"]
+    slis = {s["name"]: s for s in json.loads(evidence.read_text())["data"]["slis"]}
+    assert slis["target_up"]["prometheus"] == prometheus.url
+    assert slis["target_up"]["value"] == 1
+    assert "[300" in slis["target_up"]["query"]  # the 5-minute lookback
+    assert 'up{job="taxbot"}' in slis["target_up"]["query"]
     assert not (run_dir / "prometheus.log").exists()  # nothing launched by the run
+
+
+def test_production_without_its_prometheus_url_is_exit_2_naming_the_variable(tmp_path):
+    result = releasegate(
+        "run", "--stage", "production", "--base-url", "http://127.0.0.1:9",
+        "--reports", tmp_path, env={"PROMETHEUS_URL": ""},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert (
+        "stages.production.monitoring.prometheus reads the environment variable PROMETHEUS_URL, "
+        "which is not set" in result.stderr
+    )
+    assert list(tmp_path.iterdir()) == []  # refused before any run folder
 
 
 def test_a_broken_dashboard_and_rule_file_are_named_with_file_and_line(tmp_path):

@@ -66,3 +66,37 @@ def test_a_counters_table_replaces_the_defaults(project_root, tmp_path):
 )  # fmt: skip
 def test_mistakes_name_the_key(project_root, tmp_path, old, new, expected):
     assert expected in error_of(edited(project_root, tmp_path, old, new))
+
+
+def test_production_reads_its_prometheus_from_the_environment(default_config, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:9090")
+    production = default_config.monitoring_for("production")
+    assert (production.prometheus, production.job, production.lookback_s) == (
+        "http://127.0.0.1:9090",
+        "taxbot",
+        300,
+    )
+    assert production.slis == default_config.monitoring.slis  # the rest is [monitoring]'s
+    assert default_config.monitoring_for("staging") == default_config.monitoring
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", "stages.production.monitoring.prometheus reads the environment variable "
+             "PROMETHEUS_URL, which is not set"),
+        ("prometheus:9090", "stages.production.monitoring: \"launch\" or the URL of a "
+                            "Prometheus server: 'prometheus:9090' is not an http(s) URL"),
+    ],
+)  # fmt: skip
+def test_a_bad_production_prometheus_names_the_key(default_config, monkeypatch, value, expected):
+    monkeypatch.setenv("PROMETHEUS_URL", value)
+    with pytest.raises(ConfigError) as info:
+        default_config.monitoring_for("production")
+    assert expected in str(info.value)
+
+
+def test_a_stage_prometheus_reference_must_be_written_as_a_variable(project_root, tmp_path):
+    path = edited(project_root, tmp_path, 'prometheus = "${PROMETHEUS_URL}"',
+                  'prometheus = "$PROMETHEUS_URL}"')  # fmt: skip
+    assert "stages.production.monitoring.prometheus" in error_of(path)
