@@ -122,6 +122,26 @@ class Breakdown:
     metric: str
     selector: str
     values: Callable[[Sequence[Sourced[Any]]], list[str]]
+    fewer_is_better: bool = False  # a count where 0 is the good bar (findings, failures)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Values over time: x values, and one line of y values (None: a gap) per name."""
+
+    xs: list[float]
+    lines: dict[str, list[float | None]]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A line chart of the HTML summary: how something evolved during the run (latency per
+    second of load); ``series`` returns None when the evidence holds no such history."""
+
+    title: str
+    unit: str
+    xlabel: str
+    series: Callable[[Sequence[Sourced[Any]]], Series | None]
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,7 @@ class Kind:
     metrics: tuple[Metric, ...]
     records: Records[Any, Any] | None = None
     breakdowns: tuple[Breakdown, ...] = ()
+    timelines: tuple[Timeline, ...] = ()
 
 
 class KindDeclarationError(TypeError):

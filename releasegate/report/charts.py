@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from releasegate.evidence.registry import format_value
 
@@ -43,8 +44,12 @@ def bars(
     colors = [PASS if ok else FAIL for ok in good] if good else [NEUTRAL] * len(values)
     rows = list(range(len(labels)))
     axes.barh(rows, shown, color=colors, height=0.6)
+    if good:  # a good zero (no findings) has no bar: mark it, so it does not look missing
+        zeros = [r for r, v, ok in zip(rows, shown, good, strict=True) if ok and v == 0]
+        axes.scatter([0.0] * len(zeros), zeros, color=PASS, s=40, zorder=3, clip_on=False)
     for row, value, raw in zip(rows, shown, values, strict=True):
-        axes.text(value, row, " " + format_value(unit, raw), va="center", fontsize=8)
+        gap = "   " if good and value == 0 else " "  # clear of a good zero's mark
+        axes.text(value, row, gap + format_value(unit, raw), va="center", fontsize=8)
     if baseline:
         marks = [(r, b * scale) for r, b in zip(rows, baseline, strict=True) if b is not None]
         if marks:
@@ -52,12 +57,15 @@ def bars(
                 [m[1] for m in marks], [m[0] for m in marks], marker="|", s=300, color=BASE,
                 label="baseline", zorder=3,
             )  # fmt: skip
-            axes.legend(fontsize=8, loc="lower right")
+            # above the plot, where it hides no bar
+            axes.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     axes.set_yticks(rows, labels)
     axes.invert_yaxis()
     top = max([*shown, *(b * scale for b in baseline or [] if b is not None)], default=1)
     axes.set_xlim(0, 100 if unit == "ratio" else top * 1.25 or 1)
     axes.set_xlabel("%" if unit == "ratio" else unit, fontsize=9)
+    if unit == "count":
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _svg(figure)
 
 

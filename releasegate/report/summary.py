@@ -40,7 +40,7 @@ h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d0d7de}
 .card small{color:#59636e}.better{color:#1a7f37}.worse{color:#cf222e}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #d0d7de;
 padding:5px 6px;text-align:left;vertical-align:top}td.num{white-space:nowrap}
-td.reason{white-space:pre-wrap;color:#424a53}
+td.reason{white-space:pre-wrap;overflow-wrap:anywhere;color:#424a53}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:16px}figure{margin:0}
 figcaption{font-weight:600;margin-bottom:4px}figure svg{width:100%;height:auto}
 .none{color:#59636e;font-style:italic}
@@ -119,7 +119,8 @@ def _breakdowns(evidence: EvidenceSet, baseline: Decision | None) -> list[Chart]
     from releasegate.report import charts
 
     found = []
-    for kind in kinds().values():
+    # the tests' pass rate by suite first: the chart everyone looks for
+    for kind in sorted(kinds().values(), key=lambda k: k.name != "tests"):
         data = _files(evidence, kind.name)
         for b in kind.breakdowns:
             unit = metrics()[b.metric].unit
@@ -137,10 +138,24 @@ def _breakdowns(evidence: EvidenceSet, baseline: Decision | None) -> list[Chart]
                     if c.metric == b.metric
                 }
                 before = [known.get(v) for v, _ in rows]
-            good = [m.successes == m.samples for _, m in rows] if unit == "ratio" else None
+            good = (
+                [m.successes == m.samples for _, m in rows]
+                if unit == "ratio"
+                else [m.value == 0 for _, m in rows]
+                if b.fewer_is_better
+                else None
+            )
             values = [m.value for _, m in rows]
             svg = charts.bars([v for v, _ in rows], values, unit, good, before)
             found.append(Chart(b.title, svg))
+        for t in kind.timelines:
+            series = t.series(data)
+            if series is None:
+                found.append(Chart(t.title, None, f"no {kind.name} history in this run"))
+            else:
+                found.append(
+                    Chart(t.title, charts.lines(series.xs, series.lines, t.unit, t.xlabel))
+                )
     return found
 
 

@@ -16,6 +16,7 @@ from typing import Literal, get_args
 from pydantic import NonNegativeFloat, model_validator
 
 from releasegate.evidence.registry import (
+    Breakdown,
     Kind,
     KindData,
     Measurement,
@@ -238,6 +239,12 @@ SELECTORS = (
     Selector("state", "one state (loaded, empty, conversation, feedback, error, handoff)"),
 )
 
+
+def scanned(field: Literal["page", "state"]) -> Callable[[Sequence[Sourced[A11yData]]], list[str]]:
+    """The pages (or states) the evidence scanned, for a chart by page (or state)."""
+    return lambda files: sorted({getattr(s, field) for f in files for s in f.data.scans})
+
+
 KIND = register(
     Kind(
         name="a11y",
@@ -254,6 +261,12 @@ KIND = register(
             Metric("a11y.states_scanned", "count",
                    "page states every family of checks scanned", measure_states,
                    (SELECTORS[0], SELECTORS[6], SELECTORS[7])),
+        ),
+        breakdowns=(
+            Breakdown("Accessibility findings by page", "a11y.violations", "page",
+                      scanned("page"), fewer_is_better=True),
+            Breakdown("Accessibility findings by chat state", "a11y.violations", "state",
+                      scanned("state"), fewer_is_better=True),
         ),
     )
 )  # fmt: skip

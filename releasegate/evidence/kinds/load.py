@@ -27,7 +27,9 @@ from releasegate.evidence.registry import (
     NoData,
     Scope,
     Selector,
+    Series,
     Sourced,
+    Timeline,
     format_value,
     register,
 )
@@ -424,6 +426,22 @@ NAME = Selector(
     f"{AGGREGATED} (the default: every request)",
 )
 
+
+def latency_over_time(files: Sequence[Sourced[LoadData]]) -> Series | None:
+    """Per-second p50 and p95 of the run's (longest) load session, all request names together."""
+    with_series = [f for f in files if f.data.series]
+    if not with_series:
+        return None
+    seconds = max(with_series, key=lambda f: len(f.data.series)).data.series
+    return Series(
+        xs=[s.t for s in seconds],
+        lines={
+            "p50": [float(s.p50_ms) if s.p50_ms is not None else None for s in seconds],
+            "p95": [float(s.p95_ms) if s.p95_ms is not None else None for s in seconds],
+        },
+    )
+
+
 KIND = register(
     Kind(
         name="load",
@@ -450,5 +468,7 @@ KIND = register(
             Metric("load.throughput_vs_baseline", "ratio",
                    "throughput as a share of the baseline's", measure_throughput_ratio, (NAME,)),
         ),
+        timelines=(Timeline("Latency over time (load)", "milliseconds",
+                            "seconds since the load started", latency_over_time),),
     )
 )  # fmt: skip
