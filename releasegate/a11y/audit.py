@@ -20,6 +20,7 @@ from releasegate.a11y.axe import run_axe
 from releasegate.a11y.findings import Hit
 from releasegate.a11y.settings import A11ySettings
 from releasegate.a11y.states import LOADED, Target, Unreachable, reach, send_by_keyboard
+from releasegate.chat.page import PageSelectors
 from releasegate.evidence.kinds.a11y import SOURCES, Source
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -84,11 +85,14 @@ def audit(
     shots: Path | None = None,
     focus_looks: dict[str, bool | None] | None = None,
     tab: Page | None = None,
+    selectors: PageSelectors | None = None,
 ) -> Audit:
     """Audit one page state, in a fresh context or in ``tab`` (a page of :func:`new_tab`,
     reused: navigating it starts a new document, and its renderer keeps axe's compiled code,
     which halves axe's cost). ``focus_looks`` carries focus-indicator verdicts between states
-    of the same page (see :func:`keyboard.tab_walk`)."""
+    of the same page (see :func:`keyboard.tab_walk`). ``selectors`` are the chat page's parts
+    (``[target.page]``, taxbot's test ids by default)."""
+    sel = selectors or PageSelectors()
     families = {source: Family(source) for source in SOURCES}
     context = None
     if tab is None:
@@ -100,7 +104,7 @@ def audit(
         page.set_default_timeout(settings.timeout_s * 1000)
         started = time.perf_counter()
         try:
-            reach(page, base_url, target, settings, chat_path)
+            reach(page, base_url, target, settings, chat_path, sel)
         except (Unreachable, PlaywrightError) as exc:
             reason = str(exc).splitlines()[0]
             for family in families.values():
@@ -108,7 +112,6 @@ def audit(
                 family.seconds = time.perf_counter() - started
             return Audit(target, families)
         chat = target.state != LOADED
-        sel = settings.selectors
 
         def axe() -> list[Hit]:
             return run_axe(page, settings)
@@ -129,7 +132,7 @@ def audit(
                 hits += keyboard.reachability(page, walk.stops)
             hits += keyboard.dialogs(page)
             if target.state == "empty":
-                hits += send_by_keyboard(page, settings)
+                hits += send_by_keyboard(page, settings, sel)
             return hits
 
         _run(families["axe"], axe, page, target, shots)

@@ -1,5 +1,6 @@
 """The ``[a11y]`` table of releasegate.toml: which pages and chat states are audited, which axe
-rule tags block and which warn, what to include or leave out, and how the chat page is read."""
+rule tags block and which warn, and what to include or leave out. The chat page's parts are
+``[target.page]``'s, shared with the e2e journeys."""
 
 from __future__ import annotations
 
@@ -36,19 +37,6 @@ def _unique(items: list[str]) -> list[str]:
 Tags = Annotated[list[str], AfterValidator(_tags)]
 
 
-class ChatSelectors(Strict):
-    """CSS selectors of the chat page's parts; the defaults are taxbot's test ids."""
-
-    input: str = '[data-testid="chat-input"]'
-    send: str = '[data-testid="send-button"]'
-    log: str = '[data-testid="chat-log"]'
-    user_message: str = '[data-testid="message-user"]'
-    assistant_message: str = '[data-testid="message-assistant"]'
-    feedback: str = '[data-testid="feedback"]'
-    error: str = '[data-testid="chat-error"]'
-    handoff: str = '[data-testid="handoff-notice"]'
-
-
 class A11ySettings(Strict):
     """``[a11y]``: pages of any site, and the states of the chat page (target.page_path)."""
 
@@ -67,7 +55,6 @@ class A11ySettings(Strict):
         min_length=2,
     )
     handoff_message: str = "I want to talk to a human"
-    selectors: ChatSelectors = ChatSelectors()
     baseline: str | None = None  # an a11y evidence file, a decision.json or a run folder
     max_tab_stops: int = Field(80, ge=2, le=1000)
     timeout_s: float = Field(10.0, gt=0, le=120)

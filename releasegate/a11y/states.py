@@ -17,7 +17,8 @@ from playwright.sync_api import Page, Route
 
 from releasegate.a11y.findings import Hit
 from releasegate.a11y.probe import track_clicks
-from releasegate.a11y.settings import A11ySettings, ChatSelectors
+from releasegate.a11y.settings import A11ySettings
+from releasegate.chat.page import PageSelectors, locate
 
 LOADED = "loaded"
 
@@ -60,27 +61,32 @@ def open_page(page: Page, base_url: str, path: str, timeout_s: float) -> None:
         raise Unreachable(f"{path} answered HTTP {response.status}")
 
 
-def _send(page: Page, selectors: ChatSelectors, text: str, timeout_s: float) -> None:
+def _send(page: Page, selectors: PageSelectors, text: str, timeout_s: float) -> None:
     """Type a message and press Send; wait for the reply (one more assistant message). The
     keyboard's way of sending is judged by the keyboard checks, not needed to reach a state."""
-    replies = page.locator(selectors.assistant_message)
+    replies = locate(page, selectors.assistant_message)
     before = replies.count()
     try:
-        page.locator(selectors.input).fill(text, timeout=timeout_s * 1000)
-        page.locator(selectors.send).click()
+        locate(page, selectors.input).fill(text, timeout=timeout_s * 1000)
+        locate(page, selectors.send).click()
         replies.nth(before).wait_for(timeout=timeout_s * 1000)
     except PlaywrightError as exc:
         raise Unreachable(f"no reply to {text!r}: {str(exc).splitlines()[0]}") from None
 
 
 def reach(
-    page: Page, base_url: str, target: Target, settings: A11ySettings, chat_path: str
+    page: Page,
+    base_url: str,
+    target: Target,
+    settings: A11ySettings,
+    chat_path: str,
+    sel: PageSelectors,
 ) -> None:
     """Bring a fresh page into the target's state."""
     open_page(page, base_url, target.page, settings.timeout_s)
-    sel, wait = settings.selectors, settings.timeout_s * 1000
+    wait = settings.timeout_s * 1000
     if target.state in (LOADED, "empty"):
-        if target.state == "empty" and page.locator(sel.input).count() == 0:
+        if target.state == "empty" and locate(page, sel.input).count() == 0:
             raise Unreachable(f"{target.page}: no chat input matches {sel.input!r}")
         return
     if target.state == "conversation":
@@ -89,26 +95,28 @@ def reach(
     elif target.state == "feedback":
         _send(page, sel, settings.conversation[-1], settings.timeout_s)
         try:
-            page.locator(sel.feedback).last.wait_for(timeout=wait)
+            locate(page, sel.feedback).last.wait_for(timeout=wait)
         except PlaywrightError:
             raise Unreachable(f"no feedback control matching {sel.feedback!r} appeared") from None
-        controls = page.locator(sel.feedback).last.locator("button, [role=button], input")
+        controls = locate(page, sel.feedback).last.locator("button, [role=button], input")
         if controls.count():  # open it as a keyboard user would: focus on its first control
             controls.first.focus()
     elif target.state == "error":
         page.route(urljoin(base_url.rstrip("/") + "/", chat_path.lstrip("/")), _fail)
-        page.locator(sel.input).fill(settings.conversation[0])
-        page.locator(sel.input).press("Enter")
+        locate(page, sel.input).fill(settings.conversation[0])
+        locate(page, sel.input).press("Enter")
         try:
-            page.locator(sel.error).filter(has_text=re.compile(r"\S")).wait_for(timeout=wait)
+            locate(page, sel.error).filter(has_text=re.compile(r"\S")).wait_for(timeout=wait)
         except PlaywrightError:
             raise Unreachable(f"no error message in {sel.error!r} after a failed reply") from None
     elif target.state == "handoff":
         _send(page, sel, settings.handoff_message, settings.timeout_s)
         try:
-            page.locator(sel.handoff).first.wait_for(timeout=wait)
+            locate(page, sel.handoff_notice).first.wait_for(timeout=wait)
         except PlaywrightError:
-            raise Unreachable(f"no handoff notice matching {sel.handoff!r} appeared") from None
+            raise Unreachable(
+                f"no handoff notice matching {sel.handoff_notice!r} appeared"
+            ) from None
 
 
 def _fail(route: Route) -> None:
@@ -117,18 +125,14 @@ def _fail(route: Route) -> None:
     route.fulfill(status=500, content_type="application/json", body=json.dumps(body))
 
 
-FOCUS_IN = "(sel) => document.querySelector(sel) === document.activeElement"
-
-
-def send_by_keyboard(page: Page, settings: A11ySettings) -> list[Hit]:
+def send_by_keyboard(page: Page, settings: A11ySettings, sel: PageSelectors) -> list[Hit]:
     """Enter in the input sends; sending with the Send button returns focus to the input."""
     from releasegate.a11y.keyboard import hit
 
-    sel = settings.selectors
     hits: list[Hit] = []
-    box = page.locator(sel.input)
+    box = locate(page, sel.input)
     where = {"path": sel.input, "html": box.evaluate("(el) => el.outerHTML")}
-    replies = page.locator(sel.assistant_message)
+    replies = locate(page, sel.assistant_message)
     before = replies.count()
     box.fill(settings.conversation[0])
     box.press("Enter")
@@ -145,7 +149,7 @@ def send_by_keyboard(page: Page, settings: A11ySettings) -> list[Hit]:
             )
         ]
     box.fill(settings.conversation[1])
-    page.locator(sel.send).focus()
+    locate(page, sel.send).focus()
     page.keyboard.press("Enter")
     try:
         replies.nth(before + 1).wait_for(timeout=settings.timeout_s * 1000)
@@ -160,7 +164,7 @@ def send_by_keyboard(page: Page, settings: A11ySettings) -> list[Hit]:
             )
         ]
     page.wait_for_timeout(100)
-    if not page.evaluate(FOCUS_IN, sel.input):
+    if not box.evaluate("(el) => el === document.activeElement"):
         active = page.evaluate("() => window.__rg ? (window.__rg.active() || {}).path : ''")
         hits.append(
             hit(

@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page
 
 from releasegate.a11y.findings import Hit, shorten
 from releasegate.a11y.probe import install
-from releasegate.a11y.settings import ChatSelectors
+from releasegate.chat.page import PageSelectors, locate
 from releasegate.evidence.kinds.a11y import Impact
 
 
@@ -78,10 +78,8 @@ def page_structure(page: Page) -> list[Hit]:
     return hits
 
 
-LIVE = """([logSel, msgSel]) => {
-  const log = document.querySelector(logSel);
-  if (!log) return {log: false};
-  const live = (el) => {
+# Is an element announced when it changes: inside a live region or a log, not hidden?
+_IS_LIVE = """(el) => {
     for (let n = el; n; n = n.parentElement) {
       const role = n.getAttribute("role");
       const aria = n.getAttribute("aria-live");
@@ -91,30 +89,36 @@ LIVE = """([logSel, msgSel]) => {
       if (role === "log" || role === "status" || role === "alert") return true;
     }
     return false;
-  };
-  const messages = [...log.querySelectorAll(msgSel)];
-  return {log: true, html: log.outerHTML.slice(0, 200), logLive: live(log),
-          silent: messages.filter((m) => !live(m)).length, messages: messages.length,
-          busy: log.getAttribute("aria-busy") === "true"};
-}"""
+  }"""
+LIVE = f"""(log) => {{
+  const live = {_IS_LIVE};
+  return {{html: log.outerHTML.slice(0, 200), logLive: live(log),
+          busy: log.getAttribute("aria-busy") === "true"}};
+}}"""
+SILENT = f"""(messages) => {{
+  const live = {_IS_LIVE};
+  return messages.filter((m) => !live(m)).length;
+}}"""
 
 
-def live_log(page: Page, selectors: ChatSelectors) -> list[Hit]:
+def live_log(page: Page, selectors: PageSelectors) -> list[Hit]:
     """The conversation is a log or live region, so each new message is announced."""
-    found = page.evaluate(
-        LIVE, [selectors.log, f"{selectors.user_message}, {selectors.assistant_message}"]
-    )
-    if not found["log"]:
+    log = locate(page, selectors.log)
+    if log.count() == 0:
         return [
             hit(
                 "chat-log-missing",
                 "serious",
                 selectors.log,
-                "no chat log matches the configured selector",
+                f"no chat log matches target.page.log = {selectors.log!r}",
                 ["1.3.1"],
             )
         ]
-    if not found["logLive"] or found["silent"]:
+    found = log.first.evaluate(LIVE)
+    messages = locate(log.first, selectors.user_message).or_(
+        locate(log.first, selectors.assistant_message)
+    )
+    if not found["logLive"] or messages.evaluate_all(SILENT):
         return [
             hit(
                 "chat-log-not-announced",
@@ -189,12 +193,12 @@ STYLE = """(el) => {
 }"""
 
 
-def speakers(page: Page, selectors: ChatSelectors) -> list[Hit]:
+def speakers(page: Page, selectors: PageSelectors) -> list[Hit]:
     """User and assistant messages must differ for a screen reader (a speaker label, a role or
     name in the ARIA snapshot) and for the eye by more than colour (position, shape, border,
     label). Needs two messages of each speaker."""
-    user = page.locator(selectors.user_message)
-    bot = page.locator(selectors.assistant_message)
+    user = locate(page, selectors.user_message)
+    bot = locate(page, selectors.assistant_message)
     count = min(user.count(), bot.count())
     if count < 2:
         return [
@@ -249,9 +253,9 @@ def _first_words(message: Locator) -> str:
     return " ".join(str(message.evaluate(VISIBLE_TEXT)).split()[:2])
 
 
-def _visible_labels(page: Page, selectors: ChatSelectors, count: int) -> bool:
+def _visible_labels(page: Page, selectors: PageSelectors, count: int) -> bool:
     """Do the messages start with a visible speaker label (the same per speaker, different
     between speakers)?"""
-    user = {_first_words(page.locator(selectors.user_message).nth(i)) for i in range(count)}
-    bot = {_first_words(page.locator(selectors.assistant_message).nth(i)) for i in range(count)}
+    user = {_first_words(locate(page, selectors.user_message).nth(i)) for i in range(count)}
+    bot = {_first_words(locate(page, selectors.assistant_message).nth(i)) for i in range(count)}
     return len(user) == 1 and len(bot) == 1 and user != bot

@@ -70,6 +70,13 @@ class PageSelectors(Strict):
     timeout_s: float = Field(5.0, gt=0, le=120)  # how long the page may take to show a result
 
 
+def locate(root: Page | Locator, selector: str) -> Locator:
+    """The elements a ``[target.page]`` selector names, under ``root``."""
+    if selector.startswith(TESTID):
+        return root.get_by_test_id(selector.removeprefix(TESTID))
+    return root.locator(selector)
+
+
 @dataclass(frozen=True)
 class PageTurn:
     """One turn as the page showed it."""
@@ -99,11 +106,9 @@ class ChatPage:
         return f"target.page.{key} = {getattr(self.selectors, key)!r}"
 
     def locate(self, key: SelectorKey, within: Locator | None = None, rating: int = 0) -> Locator:
-        selector = getattr(self.selectors, key).replace(RATING, str(rating))
-        root = within or self.page
-        if selector.startswith(TESTID):
-            return root.get_by_test_id(selector.removeprefix(TESTID))
-        return root.locator(selector)
+        return locate(
+            within or self.page, getattr(self.selectors, key).replace(RATING, str(rating))
+        )
 
     def shown(self, key: SelectorKey) -> Locator:
         """The element(s) of ``key`` that show some text."""

@@ -75,7 +75,7 @@ def a11y_audit(
         if target.id not in done:
             done[target.id] = audit(
                 browser, base_url, target, settings, rg_config.target.chat.path, shots,
-                looks.setdefault(target.page, {}), tab,
+                looks.setdefault(target.page, {}), tab, rg_config.target.page,
             )  # fmt: skip
         return done[target.id]
 
