@@ -163,12 +163,18 @@ _KINDS: dict[str, Kind] = {}
 _discovered = False
 
 
+def _origin(kind: Kind) -> str:
+    return f"{kind.data_model.__module__}.{kind.data_model.__qualname__}"
+
+
 def register(kind: Kind) -> Kind:
     """Add a kind; its name, data model and metric names must agree and be new."""
     problems = []
     if not kind.name.isidentifier() or kind.name != kind.name.lower():
         problems.append(f"name {kind.name!r} is not a lower-case identifier")
-    if kind.name in _KINDS:
+    if kind.name in _KINDS and _origin(_KINDS[kind.name]) != _origin(kind):
+        # the same module imported again (pytest's pytester restores sys.modules) replaces its
+        # own declaration; another module declaring the name is a clash
         problems.append("is registered twice")
     if getattr(kind.data_model, "KIND", None) != kind.name:
         problems.append(f"{kind.data_model.__name__}.KIND must be {kind.name!r}")

@@ -204,6 +204,18 @@ def test_interrupted_session_is_no_data_naming_the_collection_error(
     assert "conversations/bad.yaml: turns: empty" in reasons(decision)
 
 
+def test_a_collection_error_blocks_whatever_the_exit_code(smoke_config, write_tests, tmp_path):
+    """pytest-xdist reports a worker's collection error with exit code 1."""
+    write_tests(
+        SMOKE_OK,
+        exit_code=1,
+        collection_errors=[CollectionError(nodeid="suites/x.py", message="bad.yaml: turns")],
+    )
+    decision = decide(smoke_config, tmp_path / "evidence")
+    assert decision.decision == "BLOCK"
+    assert "collection error in suites/x.py: bad.yaml: turns" in reasons(decision)
+
+
 def test_a_skipped_phase_makes_the_checks_of_its_suites_no_data(
     smoke_config, write_tests, tmp_path
 ):

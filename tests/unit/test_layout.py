@@ -90,8 +90,13 @@ def test_every_kind_module_registers_exactly_its_kind():
 def test_a_kind_that_contradicts_itself_fails_at_registration():
     tests = registry.kind("tests")
     assert tests is not None
+    assert registry.register(tests) is tests  # its module imported again: the same kind
+
+    class Impostor(registry.KindData):
+        KIND = "tests"
+
     with pytest.raises(registry.KindDeclarationError, match="is registered twice"):
-        registry.register(tests)
+        registry.register(registry.Kind("tests", "", Impostor, metrics=()))
     with pytest.raises(registry.KindDeclarationError, match=r"TestsData\.KIND must be 'other'"):
         registry.register(registry.Kind("other", "", tests.data_model, metrics=(), records=None))
 

@@ -114,6 +114,17 @@ def test_collection_error_is_recorded(project: pytest.Pytester):
     assert data.tests == []
 
 
+def test_collection_error_under_xdist_workers_is_recorded(project: pytest.Pytester):
+    """pytest-xdist ends such a session with exit code 1, not 2: the error is named anyway."""
+    project.makepyfile(test_bad="def test_x(:\n    pass\n", test_ok="def test_y():\n    pass\n")
+    out = project.path / "evidence"
+    result = project.runpytest_subprocess("-n", "2", "--releasegate-evidence", str(out))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    _, data = evidence(out)
+    assert data.exit_code == 1
+    assert [e.nodeid for e in data.collection_errors] == ["test_bad.py"]
+
+
 def test_nothing_collected_still_writes_evidence(project: pytest.Pytester):
     out = project.path / "evidence"
     result = project.runpytest_subprocess("--releasegate-evidence", str(out))

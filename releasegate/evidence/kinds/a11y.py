@@ -240,6 +240,9 @@ SELECTORS = (
 )
 
 
+VIOLATIONS = "a11y.violations"
+
+
 def scanned(field: Literal["page", "state"]) -> Callable[[Sequence[Sourced[A11yData]]], list[str]]:
     """The pages (or states) the evidence scanned, for a chart by page (or state)."""
     return lambda files: sorted({getattr(s, field) for f in files for s in f.data.scans})
@@ -252,7 +255,7 @@ KIND = register(
         data_model=A11yData,
         records=Records(A11yRecord, build),
         metrics=(
-            Metric("a11y.violations", "count",
+            Metric(VIOLATIONS, "count",
                    "accessibility findings (axe rules, keyboard and screen-reader checks)",
                    violations_of(new_only=False), SELECTORS),
             Metric("a11y.new_violations", "count",
@@ -263,9 +266,9 @@ KIND = register(
                    (SELECTORS[0], SELECTORS[6], SELECTORS[7])),
         ),
         breakdowns=(
-            Breakdown("Accessibility findings by page", "a11y.violations", "page",
+            Breakdown("Accessibility findings by page", VIOLATIONS, "page",
                       scanned("page"), fewer_is_better=True),
-            Breakdown("Accessibility findings by chat state", "a11y.violations", "state",
+            Breakdown("Accessibility findings by chat state", VIOLATIONS, "state",
                       scanned("state"), fewer_is_better=True),
         ),
     )

@@ -102,7 +102,9 @@ class TestsData(KindData):
         failing = self.counts["failed"] + self.counts["error"]
         if self.exit_code == pytest.ExitCode.OK and failing:
             raise ValueError(f"exit_code 0 (all passed) but {failing} tests failed")
-        if self.exit_code == pytest.ExitCode.TESTS_FAILED and not failing:
+        if self.exit_code == pytest.ExitCode.TESTS_FAILED and not (
+            failing or self.collection_errors  # pytest-xdist's exit code for those
+        ):
             raise ValueError("exit_code 1 (tests failed) but no failing test is listed")
         return self
 
@@ -158,7 +160,7 @@ def _incomplete(files: Sequence[Sourced[TestsData]]) -> NoData | None:
     it counted."""
     for f in files:
         data = f.data
-        if data.exit_code not in FINISHED:
+        if data.exit_code not in FINISHED or data.collection_errors:
             meaning = EXIT_MEANINGS.get(data.exit_code, "not a pytest exit code")
             reason = f"{f.source}: pytest ended with exit code {data.exit_code} ({meaning})"
             if data.collection_errors:
