@@ -109,7 +109,7 @@ class PytestPhase:
             "--releasegate-regressions", str(context.evidence_dir.parent.absolute() / REGRESSIONS),
             # for people reading results (allure-pytest); the gate never reads them
             "--alluredir", str(context.evidence_dir.parent.absolute() / ALLURE_RESULTS),
-            "-p", "no:cacheprovider", "-q", "--tb=no", "-rN",
+            "-p", "no:cacheprovider", "-p", "no:schemathesis", "-q", "--tb=no", "-rN",
             *(self.browser_artifacts(context) if BROWSER_SUITES & set(self.suites) else []),
             *(["-n", str(self.workers)] if self.workers > 1 else []),
         ]  # fmt: skip
