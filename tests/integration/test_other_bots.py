@@ -119,8 +119,8 @@ def test_rasa_with_the_disclaimer_in_a_second_message_promotes(tmp_path):
     assert "PROMOTE: all 2 checks pass" in result.stdout
     smoke = decision_of(folder / "reports")["checks"][0]
     assert smoke["reason"] == (
-        "6 of 6 smoke tests (4 not applicable to this target: test_ready_with_dependencies, "
-        "test_chat_page_is_served, test_feedback_is_accepted, test_metrics_are_exposed) passed"
+        "6 of 6 smoke tests (4 not applicable to this target: test_chat_page_is_served, "
+        "test_feedback_is_accepted, test_metrics_are_exposed, test_ready_with_dependencies) passed"
     )
 
 

@@ -15,9 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from releasegate.browser import launch_options
 from releasegate.config import load_config
 from releasegate.target import free_port
 
@@ -51,7 +49,7 @@ def only_run(reports: Path) -> Path:
     return run_dir
 
 
-def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
+def test_healthy_taxbot_is_promoted_with_every_report(tmp_path, browser):
     result = releasegate("run", "--reports", tmp_path, timeout=STAGING_TIMEOUT_S)
     assert result.returncode == 0, result.stdout + result.stderr
     staging_checks = len(load_config(ROOT / "releasegate.toml").stages["staging"].checks)
@@ -84,25 +82,21 @@ def test_healthy_taxbot_is_promoted_with_every_report(tmp_path):
     assert str(evidence.relative_to(run_dir)) in [e["file"] for e in decision["evidence"]]
 
     # the HTML summary draws every chart of the run's evidence in a real browser
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_options())
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto((run_dir / "summary.html").as_uri())
-            figures = page.locator("figure")
-            for title in (
-                "Pass rate by suite",
-                "Disclaimer inclusion by intent",
-                "Accessibility findings by page",
-                "Latency over time (load)",
-            ):
-                chart = figures.filter(has_text=title).locator("svg")
-                assert chart.count() == 1, f"no chart '{title}'"
-                assert chart.locator("path").count() > 10, f"'{title}' is an empty frame"
-            assert page.locator("p.none").all_inner_texts() == []  # the trend holds this run
-            page.screenshot(path=tmp_path / "summary.png", full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((run_dir / "summary.html").as_uri())
+    figures = page.locator("figure")
+    for title in (
+        "Pass rate by suite",
+        "Disclaimer inclusion by intent",
+        "Accessibility findings by page",
+        "Latency over time (load)",
+    ):
+        chart = figures.filter(has_text=title).locator("svg")
+        assert chart.count() == 1, f"no chart '{title}'"
+        assert chart.locator("path").count() > 10, f"'{title}' is an empty frame"
+    assert page.locator("p.none").all_inner_texts() == []  # the trend holds this run
+    page.screenshot(path=tmp_path / "summary.png", full_page=True)
+    page.close()
 
     # the same evidence evaluated again, as a separate CI job would
     again = releasegate(

@@ -6,9 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from releasegate.browser import launch_options
 from releasegate.evidence.io import read_folders
 from releasegate.gate.evaluate import GateRequest, evaluate
 from releasegate.history import History
@@ -44,27 +42,25 @@ def test_the_summary_needs_no_network(summary):
     assert "suites/smoke/test_x.py::test_6" in page  # the failing test, in the check's reason
 
 
-def test_its_charts_render_in_chromium(summary, tmp_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_options())
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(summary.as_uri())
-            figures = page.locator("figure")
-            captions = figures.locator("figcaption").all_inner_texts()
-            assert captions[0] == "Pass rate by suite"
-            assert captions[-1] == "Decision trend (staging)"
-            for name in ("Pass rate by suite", "Decision trend (staging)"):
-                chart = figures.filter(has_text=name).locator("svg").first
-                box = chart.bounding_box()
-                assert box is not None
-                assert box["width"] > 300
-                assert box["height"] > 80
-                # drawn marks, not an empty frame: bars and dots are paths in matplotlib's SVG
-                assert chart.locator("path").count() > 10
-            assert page.get_by_text("no compliance evidence in this run").is_visible()
-            assert page.get_by_text("Lead qualification accuracy").is_visible()
-            page.screenshot(path=tmp_path / "summary.png", full_page=True)
-        finally:
-            browser.close()
+def test_its_charts_render_in_chromium(summary, tmp_path, browser):
+    """pytest-playwright's browser (Debian's chromium through releasegate's launch arguments):
+    a sync_playwright() of its own would clash with the session's."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(summary.as_uri())
+    figures = page.locator("figure")
+    captions = figures.locator("figcaption").all_inner_texts()
+    assert captions[0] == "Pass rate by suite"
+    assert captions[-1] == "Decision trend (staging)"
+    for name in ("Pass rate by suite", "Decision trend (staging)"):
+        chart = figures.filter(has_text=name).locator("svg").first
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 80
+        # drawn marks, not an empty frame: bars and dots are paths in matplotlib's SVG
+        assert chart.locator("path").count() > 10
+    assert page.get_by_text("no compliance evidence in this run").is_visible()
+    assert page.get_by_text("Lead qualification accuracy").is_visible()
+    page.screenshot(path=tmp_path / "summary.png", full_page=True)
+    page.close()
     assert (tmp_path / "summary.png").stat().st_size > 10_000

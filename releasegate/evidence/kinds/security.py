@@ -108,7 +108,8 @@ def measure_findings(scope: Scope, files: Sequence[Sourced[SecurityData]]) -> Me
     details = [
         f"[{f.rule}] {f.severity}: {f.message} (request: {p.request})"
         + (f"; evidence: {f.evidence}" if f.evidence else "")
-        for p, f in found
+        # by rule and request: the same decision whatever order parallel workers probed in
+        for p, f in sorted(found, key=lambda pf: (pf[0].rule, pf[0].request, pf[1].message))
     ]
     return Measurement(
         len(found), len(probes), summary,
