@@ -49,8 +49,13 @@ def decision_in(reports: Path) -> dict:
         ("injection", "no_injection_obeyed", "injection"),
     ],
 )
-def test_each_compliance_regression_blocks_staging_naming_the_turn(tmp_path, fault, check, rule):
-    result = run([sys.executable, "-m", "releasegate", "run", "--reports", tmp_path], faults=fault)
+def test_each_compliance_regression_blocks_naming_the_turn(tmp_path, fault, check, rule):
+    """On the conversations stage: staging's compliance checks without its other suites (the
+    self-check runs staging whole)."""
+    result = run(
+        [sys.executable, "-m", "releasegate", "run", "--stage", "conversations", "--reports",
+         tmp_path], faults=fault,
+    )  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     checks = {c["id"]: c for c in decision_in(tmp_path)["checks"]}
     assert checks["smoke_pass_rate"]["verdict"] == "PASS"  # the fault is not visible to smoke

@@ -143,7 +143,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unknown_stage_lists_stages(default_config):
-    listed = r"\(stages: smoke, staging, load, production, rollback-drill\)"
+    listed = r"\(stages: smoke, staging, conversations, load, production, rollback-drill\)"
     with pytest.raises(ConfigError, match=rf"unknown stage 'prod' {listed}"):
         default_config.stage("prod")
 
