@@ -228,7 +228,7 @@ def test_evidence_without_a_config_fails_before_running(pytester: pytest.Pyteste
         ),
         (
             ["--releasegate-evidence", "out", "--releasegate-stage", "prod"],
-            "*--releasegate-stage: unknown stage 'prod' (stages: smoke, staging, load, *",
+            "*--releasegate-stage: unknown stage 'prod' (stages: smoke, staging, conversations, *",
         ),
         (
             ["--releasegate-evidence", "/proc/releasegate/evidence"],
