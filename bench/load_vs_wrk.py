@@ -9,7 +9,8 @@ Both drive one launched taxbot at the same concurrency with no think time, one a
 - wrk with a Lua script that posts the same tax question per request (no judging at all).
 
 Prints, per round and as medians: throughput of each and their ratio (Locust / wrk), p95 of
-each and their ratio, and Locust's CPU seconds per 1000 requests (from its load evidence).
+each and their ratio, Locust's CPU seconds per 1000 requests (from its load evidence), and
+taxbot's own CPU per request under each (the same work for the target, or not).
 Target: a throughput ratio of at least 0.9 when the target is the bottleneck. Asserts nothing.
 
     .venv/bin/python bench/load_vs_wrk.py [--users 10] [--seconds 10] [--rounds 3]
@@ -25,7 +26,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -83,14 +87,22 @@ def bench_config(folder: Path) -> Path:
     return path
 
 
-def run_locust(config: Path, host: str, users: int, seconds: int, out: Path) -> dict[str, float]:
+def run_locust(
+    config: Path, host: str, users: int, seconds: int, out: Path, tree: Path = ROOT
+) -> dict[str, float]:
+    """One headless Locust test with ``tree``'s locustfile and releasegate package (this
+    checkout's by default; bench/load_cpu.py passes another revision's)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(tree), os.environ.get("PYTHONPATH")) if p
+    )}  # fmt: skip
     subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
+        [sys.executable, "-m", "locust", "-f", str(tree / "loadtests" / "locustfile.py"),
          "--headless", "--only-summary", "--loglevel", "ERROR", "--host", host,
          "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
          "--releasegate-config", str(config), "--releasegate-stage", "bench",
          "--releasegate-evidence", str(out)],
         check=False, capture_output=True, text=True, timeout=seconds + 120, cwd=config.parent,
+        env=env,
     )  # fmt: skip
     (path,) = out.glob("load-*.json")
     data = LoadData.model_validate(json.loads(path.read_text())["data"])
@@ -104,6 +116,7 @@ def run_locust(config: Path, host: str, users: int, seconds: int, out: Path) -> 
     cpu = sum(p.cpu_seconds for p in data.generator)
     return {
         "rps": rate.value, "p95_ms": percentile(pool.histogram, 0.95), "requests": rate.samples,
+        "all_requests": sum(e.total.requests for e in data.entries),
         "cpu_per_1000": 1000 * cpu / rate.samples,
         "cpu_percent": max(p.cpu_percent for p in data.generator),
         "busy_percent": max(p.busy_percent for p in data.generator),
@@ -122,6 +135,16 @@ def run_wrk(host: str, users: int, seconds: int, script: Path) -> dict[str, floa
     return {"rps": requests / duration, "p95_ms": p95, "requests": requests}
 
 
+def target_cpu_ms(process: psutil.Process, run: Callable[[], dict[str, float]],
+                  requests: str) -> dict[str, float]:  # fmt: skip
+    """``run``'s figures, with the target's CPU milliseconds per request it served (all of its
+    ``requests``): is one generator's request dearer for the target than the other's?"""
+    before = sum(process.cpu_times()[:2])
+    figures = run()
+    figures["target_ms"] = 1000 * (sum(process.cpu_times()[:2]) - before) / figures[requests]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10)
@@ -138,16 +161,25 @@ def main() -> None:
         rows = []
         with launched(target, announce=False, cwd=ROOT) as launch:
             host = launch.ready(announce=False).base_url
+            taxbot = psutil.Process(launch.process.pid)
             run_wrk(host, args.users, 2, script)  # warm the target up
             for n in range(args.rounds):
-                wrk = run_wrk(host, args.users, args.seconds, script)
-                ours = run_locust(config, host, args.users, args.seconds, folder / "ev")
+                wrk = target_cpu_ms(
+                    taxbot, lambda: run_wrk(host, args.users, args.seconds, script), "requests"
+                )
+                ours = target_cpu_ms(
+                    taxbot,
+                    lambda: run_locust(config, host, args.users, args.seconds, folder / "ev"),
+                    "all_requests",
+                )
                 rows.append((ours, wrk))
                 print(
                     f"round {n + 1}: locust {ours['rps']:.1f}/s p95 {ours['p95_ms']:.0f} ms "
                     f"(CPU {ours['cpu_percent']:.0f} %, busy {ours['busy_percent']:.0f} %, "
                     f"{ours['cpu_per_1000']:.2f} s/1000 req) "
-                    f"| wrk {wrk['rps']:.1f}/s p95 {wrk['p95_ms']:.0f} ms",
+                    f"| wrk {wrk['rps']:.1f}/s p95 {wrk['p95_ms']:.0f} ms "
+                    f"| taxbot CPU per request {ours['target_ms']:.2f} ms under locust, "
+                    f"{wrk['target_ms']:.2f} ms under wrk",
                     flush=True,
                 )
         if env_faults is not None:
@@ -167,6 +199,8 @@ def main() -> None:
     print(f"locust CPU per 1000 requests: {median([o['cpu_per_1000'] for o, _ in rows]):.2f} s "
           f"(generator CPU {median([o['cpu_percent'] for o, _ in rows]):.0f} %, busy with "
           f"run-queue waits {median([o['busy_percent'] for o, _ in rows]):.0f} %)")  # fmt: skip
+    print(f"taxbot CPU per request: {median([o['target_ms'] for o, _ in rows]):.2f} ms under "
+          f"locust, {median([w['target_ms'] for _, w in rows]):.2f} ms under wrk")  # fmt: skip
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

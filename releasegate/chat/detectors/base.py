@@ -11,9 +11,9 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class Exchange:
     reply: str  # the bot's reply (all parts joined)
     earlier_user: tuple[str, ...] = ()  # what the user said before in this conversation
     handoff: bool | None = None  # the contract's handoff flag, when the bot has one
+
+    @cached_property
+    def plain_reply(self) -> Plain:
+        """The reply as plain text, made once for all the detectors that read it."""
+        return plain(self.reply)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ _CHARS = str.maketrans(
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
     }
 )
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Runs of whitespace (what str.isspace() says) other than one space or one line break.
+_SPACES = re.compile(r"\s{2,}|[^\S \n]")
 
 
 @dataclass(frozen=True)
@@ -102,58 +110,92 @@ class Plain:
 
 
 def _sub(
-    pattern: re.Pattern[str], repl: str, chars: list[tuple[str, int]]
-) -> list[tuple[str, int]]:
-    """``pattern.sub`` on (char, origin) pairs; inserted text takes the origin of the match."""
-    text = "".join(c for c, _ in chars)
-    out: list[tuple[str, int]] = []
+    pattern: re.Pattern[str],
+    repl: str | Callable[[re.Match[str]], str],
+    text: str,
+    origin: list[int],
+) -> tuple[str, list[int]]:
+    """``pattern.sub`` on text and its origins; inserted text takes the origin of the match.
+    Text without a match comes back as it was, copied nowhere."""
+    template = isinstance(repl, str) and "\\" in repl
+    pieces: list[str] = []
+    origins: list[int] = []
     last = 0
     for match in pattern.finditer(text):
-        out += chars[last : match.start()]
-        origin = chars[match.start()][1] if match.start() < len(chars) else len(text)
-        out += [(c, origin) for c in match.expand(repl)]
-        last = match.end()
-    return out + chars[last:]
+        start, end = match.span()
+        inserted = repl(match) if callable(repl) else match.expand(repl) if template else repl
+        if start == end and not inserted:
+            continue  # nothing replaced by nothing
+        pieces.append(text[last:start])
+        origins += origin[last:start]
+        pieces.append(inserted)
+        origins += [origin[start]] * len(inserted)
+        last = end
+    if not pieces:
+        return text, origin
+    pieces.append(text[last:])
+    origins += origin[last:]
+    return "".join(pieces), origins
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as plain text has it: invisible ones dropped, look-alikes unified."""
+    if char in _INVISIBLE:
+        return ""
+    return unicodedata.normalize("NFKC", char).translate(_CHARS).casefold()
+
+
+def _fold(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """``_fold_char`` on every character; runs of ASCII (one character each way) at once."""
+    if text.isascii():
+        return text.translate(_CHARS).casefold(), origin
+    pieces: list[str] = []
+    origins: list[int] = []
+    last = 0
+    for match in _NON_ASCII.finditer(text):
+        at = match.start()
+        pieces.append(text[last:at].translate(_CHARS).casefold())
+        origins += origin[last:at]
+        folded = _fold_char(text[at])
+        pieces.append(folded)
+        origins += [origin[at]] * len(folded)
+        last = at + 1
+    pieces.append(text[last:].translate(_CHARS).casefold())
+    origins += origin[last:]
+    return "".join(pieces), origins
+
+
+def _collapse(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """Each run of whitespace as one ``\\n`` (when it holds a line break) or one space, at the
+    run's first character; none at either end."""
+    begin, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    return _sub(_SPACES, _one_space, text[begin:end], origin[begin:end])
+
+
+def _one_space(run: re.Match[str]) -> str:
+    return "\n" if "\n" in run.group(0) else " "
 
 
 def plain(text: str, *, markdown: bool = True) -> Plain:
     """Formatting must not change a verdict: HTML tags and entities, Markdown (unless
     ``markdown=False``, for values like ``d***@x.com`` or ``jane_doe``), Unicode look-alikes,
     case and whitespace are normalized away, keeping a map back to the original text."""
-    chars = [(c, i) for i, c in enumerate(text)]
-    if "<" in text:
+    current, origin = text, list(range(len(text)))
+    if "<" in current:
         for pattern, repl in _MARKUP:
-            chars = _sub(pattern, repl, chars)
-    joined = "".join(c for c, _ in chars)
-    if "&" in joined:
-        out: list[tuple[str, int]] = []
-        last = 0
-        for match in _ENTITY.finditer(joined):
-            out += chars[last : match.start()]
-            out += [(c, chars[match.start()][1]) for c in html.unescape(match.group(0))]
-            last = match.end()
-        chars = out + chars[last:]
+            current, origin = _sub(pattern, repl, current, origin)
+    if "&" in current:
+        current, origin = _sub(_ENTITY, _unescape, current, origin)
     if markdown:
         for pattern, repl in _MARKDOWN:
-            chars = _sub(pattern, repl, chars)
-    folded: list[tuple[str, int]] = []
-    for char, origin in chars:
-        if char in _INVISIBLE:
-            continue
-        for c in unicodedata.normalize("NFKC", char).translate(_CHARS).casefold():
-            folded.append((c, origin))
-    collapsed: list[tuple[str, int]] = []
-    for char, origin in folded:
-        if not char.isspace():
-            collapsed.append((char, origin))
-        elif collapsed and collapsed[-1][0] in " \n":
-            if char == "\n":
-                collapsed[-1] = ("\n", collapsed[-1][1])
-        elif collapsed:
-            collapsed.append(("\n" if char == "\n" else " ", origin))
-    while collapsed and collapsed[-1][0] in " \n":
-        collapsed.pop()
-    return Plain("".join(c for c, _ in collapsed), tuple(o for _, o in collapsed), text)
+            current, origin = _sub(pattern, repl, current, origin)
+    current, origin = _collapse(*_fold(current, origin))
+    return Plain(current, tuple(origin), text)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return html.unescape(match.group(0))
 
 
 def excerpt(text: str, start: int, end: int, width: int = 60) -> str:

@@ -76,7 +76,7 @@ def _near_miss(reply: Plain, entries: Sequence[DisclaimerEntry]) -> str:
 def check_disclaimer(exchange: Exchange, policy: DisclaimerPolicy) -> Judgement:
     """Applies when the reply carries tax information; violated without an approved text."""
     texts = [entry.text for entry in policy.approved]
-    reply = plain(exchange.reply)
+    reply = exchange.plain_reply
     terms = tax_terms(reply, policy.tax_content, texts)
     if not terms:
         return Judgement(applies=False)

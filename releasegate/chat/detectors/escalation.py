@@ -83,8 +83,7 @@ def asks_for_human(message: str, policy: EscalationPolicy) -> str | None:
     return None
 
 
-def _says_handoff(reply: str, policy: EscalationPolicy) -> bool:
-    text = plain(reply).text
+def _says_handoff(text: str, policy: EscalationPolicy) -> bool:
     for match in HONOURED.finditer(text):
         if not _NEGATION.search(" ".join(text[: match.start()].split()[-4:])):
             return True
@@ -98,7 +97,7 @@ def check_escalation(exchange: Exchange, policy: EscalationPolicy) -> Judgement:
         return Judgement(applies=False)
     if exchange.handoff is True:
         return Judgement(applies=True)
-    if exchange.handoff is None and _says_handoff(exchange.reply, policy):
+    if exchange.handoff is None and _says_handoff(exchange.plain_reply.text, policy):
         return Judgement(applies=True)
     why = (
         "the handoff flag is false"

@@ -116,7 +116,7 @@ def check_injection(exchange: Exchange, policy: InjectionPolicy) -> Judgement:
     attempt = is_attempt(exchange.user, policy)
     if attempt is None:
         return Judgement(applies=False)
-    reply = plain(exchange.reply)
+    reply = exchange.plain_reply
     findings = []
     for start, end, what in _obeys(reply, policy)[:1]:
         message = f"{what} after an injection attempt ({attempt!r}): {reply.original(start, end)!r}"

@@ -16,7 +16,6 @@ from releasegate.chat.detectors.base import (
     Exchange,
     Finding,
     Judgement,
-    Plain,
     any_match,
     plain,
     sentences,
@@ -94,9 +93,10 @@ class PromisePolicy(Strict):
     allowed: list[Regex] = []  # sentences never counted ("we guarantee a reply within a day")
 
 
-def _clauses(reply: Plain) -> list[tuple[int, str]]:
+def _clauses(split: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The clauses of the sentences ``split`` (offset, sentence) that are not questions."""
     found = []
-    for offset, sentence in sentences(reply.text):
+    for offset, sentence in split:
         if sentence.rstrip(" \"')").endswith("?"):
             continue  # a question asks, it does not promise
         last = 0
@@ -133,20 +133,20 @@ def _promises(clause: str, policy: PromisePolicy) -> list[tuple[int, int]]:
 
 def check_promise(exchange: Exchange, policy: PromisePolicy) -> Judgement:
     """Applies to every reply; violated by any clause that promises an outcome."""
-    reply = plain(exchange.reply)
+    reply = exchange.plain_reply
+    split = sentences(reply.text)
     spans: list[tuple[int, int]] = []
-    for offset, clause in _clauses(reply):
+    for offset, clause in _clauses(split):
         if found := _promises(clause, policy):  # one finding per clause, however many words
             spans.append((offset + min(s for s, _ in found), offset + max(e for _, e in found)))
-    clauses = sentences(reply.text)
     if (
         not spans
-        and clauses
+        and split
         and exchange.handoff is not True  # "Of course." then answers the request for a person
-        and AFFIRMATION.fullmatch(clauses[0][1].strip(" .!,"))
+        and AFFIRMATION.fullmatch(split[0][1].strip(" .!,"))
         and OUTCOME_QUESTION.search(plain(exchange.user).text)
     ):
-        spans.append((0, len(clauses[0][1])))
+        spans.append((0, len(split[0][1])))
     findings = [
         Finding(RULE, f"promises an outcome: {reply.original(s, e)!r}", reply.excerpt(s, e))
         for s, e in spans

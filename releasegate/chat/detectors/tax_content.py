@@ -19,7 +19,6 @@ from releasegate.chat.detectors.base import (
     Plain,
     any_match,
     phrase_spans,
-    plain,
     sentences,
 )
 from releasegate.model import Strict
@@ -112,4 +111,4 @@ def check_tax_content(
 ) -> Judgement:
     """``applies`` is the classification; there is nothing to violate. ``disclaimers``: the
     approved texts, which are never tax information themselves."""
-    return Judgement(applies=bool(tax_terms(plain(exchange.reply), policy, disclaimers)))
+    return Judgement(applies=bool(tax_terms(exchange.plain_reply, policy, disclaimers)))
