@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from releasegate.a11y import keyboard, structure
-from releasegate.a11y.axe import run_axe
+from releasegate.a11y.axe import prepare, run_axe
 from releasegate.a11y.findings import Hit
 from releasegate.a11y.settings import A11ySettings
 from releasegate.a11y.states import LOADED, Target, Unreachable, reach, send_by_keyboard
@@ -104,6 +104,7 @@ def audit(
         page.set_default_timeout(settings.timeout_s * 1000)
         started = time.perf_counter()
         try:
+            prepare(page)
             reach(page, base_url, target, settings, chat_path, sel)
         except (Unreachable, PlaywrightError) as exc:
             reason = str(exc).splitlines()[0]
