@@ -1,7 +1,9 @@
 """Page states audited per second by one browser, after it has started: the five chat states of
-the bundled taxbot (launched here), each reached in a fresh page and audited by every family of
-checks (axe, keyboard, screen-reader structure), with the time each family took. Target: at
-least 2 page states per second per browser. Prints figures; asserts nothing.
+the bundled taxbot (launched here), each reached in turn in one reused tab (as the suite does)
+and audited by every family of checks (axe, keyboard, screen-reader structure), failing elements
+photographed into a temporary folder when [a11y] screenshots is on (as the suite does); with
+the time each step took per state. Target: at least 2 page states per second per browser.
+Prints figures; asserts nothing.
 
     .venv/bin/python bench/a11y_rate.py [--rounds 3]
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -37,26 +40,35 @@ def main() -> None:
     settings = config.a11y
     states = targets(settings, config.target.page_path)
     rates: list[float] = []
-    families: dict[str, list[float]] = defaultdict(list)
+    steps: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     with (
+        tempfile.TemporaryDirectory() as folder,
         target_session(config.target, announce=False, cwd=config.root) as target,
         sync_playwright() as playwright,
     ):
+        shots = Path(folder) if settings.screenshots else None
         browser = playwright.chromium.launch(**launch_options())
         for _ in range(args.rounds):
             looks: dict[str, dict[str, bool | None]] = {}  # as the suite shares them
             tab = new_tab(browser)  # as the suite, every state in one tab
             started = time.perf_counter()
             for state in states:
+                began = time.perf_counter()
                 done = audit(
-                    browser, target.base_url, state, settings, config.target.chat.path,
+                    browser, target.base_url, state, settings, config.target.chat.path, shots,
                     focus_looks=looks.setdefault(state.page, {}), tab=tab,
                 )  # fmt: skip
+                took = time.perf_counter() - began
                 bad = [f.error for f in done.families.values() if f.error]
                 if bad:
                     sys.exit(f"{state.id} not scanned: {bad[0]}")
+                step = steps[state.state]
+                step["reach"].append(done.reach_seconds)
                 for source, family in done.families.items():
-                    families[source].append(family.seconds)
+                    step[source].append(family.seconds)
+                checks = sum(f.seconds for f in done.families.values())
+                step["other"].append(took - done.reach_seconds - checks)
+                step["total"].append(took)
             rates.append(len(states) / (time.perf_counter() - started))
             tab.context.close()
         browser.close()
@@ -64,9 +76,16 @@ def main() -> None:
     median = statistics.median(rates)
     print(f"page states per second: median {median:.2f}, min {min(rates):.2f}, "
           f"max {max(rates):.2f}")  # fmt: skip
-    print("\nmedian seconds per page state, by family (reaching the state not included):")
-    for source, values in families.items():
-        print(f"  {source}: {statistics.median(values):.3f} s")
+    # "other": screenshots of failing elements, and what the audit does between the steps
+    names = ["reach", "axe", "keyboard", "structure", "other", "total"]
+    print("\nmedian seconds per page state, by step:")
+    print(f"  {'state':<14}" + "".join(f"{name:>10}" for name in names))
+    for state, step in steps.items():
+        cells = "".join(f"{statistics.median(step[name]):>10.3f}" for name in names)
+        print(f"  {state:<14}{cells}")
+    every = {name: [v for step in steps.values() for v in step[name]] for name in names}
+    cells = "".join(f"{statistics.median(every[name]):>10.3f}" for name in names)
+    print(f"  {'all states':<14}{cells}")
     verdict = "meets" if median >= TARGET_RATE else "misses"
     print(f"\n{median:.2f} page states/s {verdict} the target of {TARGET_RATE:g}/s")
 

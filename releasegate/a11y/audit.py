@@ -42,6 +42,7 @@ class Family:
 class Audit:
     target: Target
     families: dict[Source, Family]
+    reach_seconds: float = 0.0  # opening the page and driving it into the state
 
 
 def _slug(text: str) -> str:
@@ -112,6 +113,7 @@ def audit(
                 family.error = reason
                 family.seconds = time.perf_counter() - started
             return Audit(target, families)
+        reached = time.perf_counter() - started
         chat = target.state != LOADED
 
         def axe() -> list[Hit]:
@@ -139,7 +141,7 @@ def audit(
         _run(families["axe"], axe, page, target, shots)
         _run(families["structure"], screen_reader, page, target, shots)
         _run(families["keyboard"], keys, page, target, shots)
-        return Audit(target, families)
+        return Audit(target, families, reached)
     finally:
         if context is not None:
             context.close()
