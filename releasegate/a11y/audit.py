@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from releasegate.a11y import keyboard, structure
-from releasegate.a11y.axe import run_axe
+from releasegate.a11y.axe import prepare, run_axe
 from releasegate.a11y.findings import Hit
 from releasegate.a11y.settings import A11ySettings
 from releasegate.a11y.states import LOADED, Target, Unreachable, reach, send_by_keyboard
@@ -42,6 +42,7 @@ class Family:
 class Audit:
     target: Target
     families: dict[Source, Family]
+    reach_seconds: float = 0.0  # opening the page and driving it into the state
 
 
 def _slug(text: str) -> str:
@@ -104,6 +105,7 @@ def audit(
         page.set_default_timeout(settings.timeout_s * 1000)
         started = time.perf_counter()
         try:
+            prepare(page)
             reach(page, base_url, target, settings, chat_path, sel)
         except (Unreachable, PlaywrightError) as exc:
             reason = str(exc).splitlines()[0]
@@ -111,6 +113,7 @@ def audit(
                 family.error = reason
                 family.seconds = time.perf_counter() - started
             return Audit(target, families)
+        reached = time.perf_counter() - started
         chat = target.state != LOADED
 
         def axe() -> list[Hit]:
@@ -138,7 +141,7 @@ def audit(
         _run(families["axe"], axe, page, target, shots)
         _run(families["structure"], screen_reader, page, target, shots)
         _run(families["keyboard"], keys, page, target, shots)
-        return Audit(target, families)
+        return Audit(target, families, reached)
     finally:
         if context is not None:
             context.close()

@@ -6,17 +6,18 @@ hidden by other content (WCAG 2.4.11), and dialogs that take, keep and return fo
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from releasegate.a11y.findings import Hit, shorten
-from releasegate.a11y.probe import install
 from releasegate.evidence.kinds.a11y import Impact
 
 PAD = 6  # pixels around the element: outlines and rings are drawn outside it
-SETTLE_MS = 250
+SETTLE_MS = 250  # longest wait for a popup to open (focus inside) or close (focus back)
 DIALOGS = 3  # popup triggers tried per state
 TRIGGERS = (
     '[aria-haspopup]:not([aria-haspopup="false"]), [popovertarget], '
@@ -48,8 +49,10 @@ class Walk:
     hits: list[Hit]
 
 
-def _active(page: Page) -> dict[str, Any] | None:
-    found: dict[str, Any] | None = page.evaluate("window.__rg.active()")
+def _step(page: Page, last: str | None) -> dict[str, Any]:
+    """The stop a Tab press reached, and when it is ``last`` again, whether anything else is
+    focusable: one round trip per stop."""
+    found: dict[str, Any] = page.evaluate("(last) => window.__rg.step(last)", last)
     return found
 
 
@@ -83,8 +86,7 @@ def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
     seen: list[str] = []
     for _ in range(max_stops + 1):
         page.keyboard.press("Tab")
-        page.evaluate("window.__rg.dropStart()")
-        stop = _active(page)
+        stop = _step(page, None)["stop"]
         if stop is None or stop["path"] in seen[:-1]:
             return None  # out of the page, or cycling through it without leaving: start here
         if seen and stop["path"] == seen[-1]:
@@ -97,11 +99,6 @@ def _to_the_edge(page: Page, max_stops: int) -> Hit | None:
             )
         seen.append(stop["path"])
     raise WalkTooLong(f"more than {max_stops} Tab stops without cycling (raise a11y.max_tab_stops)")
-
-
-def _others(page: Page) -> bool:
-    """Is there more than one focusable element? (Tab on the only one may land on it again.)"""
-    return bool(page.evaluate("window.__rg.inventory().focusables.length > 1"))
 
 
 def _shows(page: Page, stop: dict[str, Any], seen: dict[str, bool | None]) -> bool | None:
@@ -117,7 +114,6 @@ def tab_walk(
     or out of the page), recording each stop; judge visibility and obscuring on the way.
     ``shows`` remembers, per look, whether focus shows: pass the same dict for the states of one
     page (same stylesheet) and each look is photographed once."""
-    install(page)
     if page.evaluate("window.__rg.start()"):
         trapped = _to_the_edge(page, max_stops)
         if trapped is not None:
@@ -128,9 +124,9 @@ def tab_walk(
     shows = {} if shows is None else shows  # by look: alike elements show focus alike
     for _ in range(max_stops + 1):
         page.keyboard.press("Tab")
-        page.evaluate("window.__rg.dropStart()")
-        stop = _active(page)
-        if stops and stop is not None and stop["path"] == stops[-1]["path"] and _others(page):
+        step = _step(page, stops[-1]["path"] if stops else None)
+        stop = step["stop"]
+        if step["others"]:  # Tab left focus where it was, and there is somewhere else to go
             hits.append(
                 hit(
                     "keyboard-trap",
@@ -188,9 +184,9 @@ def shift_tab_back(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
     page.evaluate("(p) => window.__rg.focusPath(p)", stops[-1]["path"])
     for expected in reversed(stops[:-1]):
         page.keyboard.press("Shift+Tab")
-        stop = _active(page)
-        if stop is None or stop["path"] != expected["path"]:
-            got = stop["path"] if stop else "outside the page"
+        path = page.evaluate("window.__rg.activePath()")
+        if path != expected["path"]:
+            got = path or "outside the page"
             return [
                 hit(
                     "shift-tab-order",
@@ -206,7 +202,10 @@ def shift_tab_back(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
 def reachability(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
     """Every focusable control is a Tab stop; nothing clickable is out of the keyboard's reach;
     the Tab order follows the document."""
-    inventory = page.evaluate("window.__rg.inventory()")
+    inventory = page.evaluate(
+        "(ps) => ({...window.__rg.inventory(), positions: window.__rg.order(ps)})",
+        [s["path"] for s in stops],
+    )
     reached = {s["path"] for s in stops}
     groups = {s["radio"] for s in stops if s.get("radio")}  # one Tab stop per radio group
     hits = [
@@ -224,7 +223,7 @@ def reachability(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
         )
         for el in inventory["clickables"]
     ]
-    positions = page.evaluate("(ps) => window.__rg.order(ps)", [s["path"] for s in stops])
+    positions = inventory["positions"]
     for before, after, stop in zip(positions, positions[1:], stops[1:], strict=False):
         if after < before:
             hits.append(
@@ -240,10 +239,16 @@ def reachability(page: Page, stops: list[dict[str, Any]]) -> list[Hit]:
     return hits
 
 
+def _settle(page: Page, done: str, arg: Any) -> None:
+    """Wait until ``done`` holds in the page (the popup behaving well), at most SETTLE_MS: a
+    popup that behaves costs no fixed sleep; one that does not is judged after SETTLE_MS."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(done, arg=arg, timeout=SETTLE_MS)
+
+
 def dialogs(page: Page) -> list[Hit]:
     """Each popup trigger (bounded): Enter opens it and moves focus into it, a modal keeps
     focus inside on Tab, Escape closes it and returns focus to the trigger."""
-    install(page)
     triggers = page.locator(TRIGGERS)
     hits: list[Hit] = []
     for index in range(min(DIALOGS, triggers.count())):
@@ -253,7 +258,7 @@ def dialogs(page: Page) -> list[Hit]:
         info = trigger.evaluate("(el) => window.__rg.describe(el)")
         trigger.focus()
         page.keyboard.press("Enter")
-        page.wait_for_timeout(SETTLE_MS)
+        _settle(page, FOCUS_MOVED, info["path"])
         opened = page.evaluate(OPENED, info["path"])
         if opened is None:
             continue
@@ -282,7 +287,7 @@ def dialogs(page: Page) -> list[Hit]:
                     )
                     break
         page.keyboard.press("Escape")
-        page.wait_for_timeout(SETTLE_MS)
+        _settle(page, CLOSED, [opened["path"], info["path"]])
         if page.evaluate(STILL_OPEN, opened["path"]):
             hits.append(
                 hit(
@@ -328,3 +333,11 @@ INSIDE = """(p) => {
   return !!b && b.contains(document.activeElement);
 }"""
 STILL_OPEN = "(p) => { const b = window.__rg.byPath(p); return !!b && window.__rg.visible(b); }"
+# The good outcomes :func:`_settle` waits for: after Enter, a popup open with focus inside it
+# (a page between two renders is not an error yet: it is judged after the wait); after Escape,
+# the popup closed and focus back on its trigger.
+FOCUS_MOVED = f"""(p) => {{
+  try {{ const o = ({OPENED})(p); return !!o && o.focusInside; }} catch (e) {{ return false; }}
+}}"""
+CLOSED = f"""([box, trigger]) => !({STILL_OPEN})(box)
+  && document.activeElement === window.__rg.byPath(trigger)"""

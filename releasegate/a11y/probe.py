@@ -1,5 +1,5 @@
 """The in-page helpers the keyboard and structure checks read the page with (``window.__rg``),
-and the init script that notes which elements got click handlers: a ``<div>`` made clickable
+and the script that notes which elements got click handlers: a ``<div>`` made clickable
 with ``addEventListener`` is invisible to the DOM otherwise, and it is the classic control a
 keyboard cannot reach."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import weakref
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Page
 
 CLICK_TRACKER = """
 (() => {
@@ -75,12 +75,16 @@ PROBE = r"""
             radio, look, rect: {x: r.x, y: r.y, width: r.width, height: r.height}};
   };
   const byPath = (p) => { try { return document.querySelector(p); } catch (e) { return null; } };
-  const active = () => {
+  const focused = () => {
     let a = document.activeElement;
     while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
-    if (!a || a === document.body || a === document.documentElement) return null;
-    return {...describe(a), obscured: obscured(a)};
+    return !a || a === document.body || a === document.documentElement ? null : a;
   };
+  const active = () => {
+    const a = focused();
+    return a && {...describe(a), obscured: obscured(a)};
+  };
+  const activePath = () => { const a = focused(); return a && path(a); };
   // WCAG 2.4.11: the focused element must not be entirely hidden by other content.
   const obscured = (el) => {
     const r = el.getBoundingClientRect();
@@ -124,23 +128,29 @@ PROBE = r"""
     return reordered;
   };
   const dropStart = () => { const m = document.getElementById("__rg_start"); if (m) m.remove(); };
+  // One Tab stop of a walk, in one call: the start mark gone, the focused element; when it is
+  // the previous stop again, whether there is another focusable element (else no trap).
+  const step = (last) => {
+    dropStart();
+    const stop = active();
+    const again = stop !== null && stop.path === last;
+    return {stop, others: again ? inventory().focusables.length > 1 : null};
+  };
   const focusPath = (p) => { const el = byPath(p); if (el) el.focus(); return !!el; };
   const blur = () => { if (document.activeElement) document.activeElement.blur(); };
-  window.__rg = {path, visible, focusable, inventory, active, order, start, dropStart,
+  window.__rg = {path, visible, focusable, inventory, active, activePath, order, start, step,
                  focusPath, blur, byPath, describe};
 })();
 """
 
 
-_TRACKED: weakref.WeakSet[BrowserContext | Page] = weakref.WeakSet()
+_INSTRUMENTED: weakref.WeakSet[Page] = weakref.WeakSet()
 
 
-def track_clicks(context: BrowserContext | Page) -> None:
-    """Install the click-handler tracker (once per page); it runs before the page's scripts."""
-    if context not in _TRACKED:
-        context.add_init_script(CLICK_TRACKER)
-        _TRACKED.add(context)
-
-
-def install(page: Page) -> None:
-    page.evaluate(PROBE)
+def instrument(page: Page) -> None:
+    """Install the click-handler tracker and the helpers in every document the page loads
+    (once per page, before it navigates): the tracker runs before the page's scripts, and the
+    checks find ``window.__rg`` without sending it again for each state and family."""
+    if page not in _INSTRUMENTED:
+        page.add_init_script(CLICK_TRACKER + PROBE)
+        _INSTRUMENTED.add(page)

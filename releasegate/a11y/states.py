@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Locator, Page, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from releasegate.a11y.findings import Hit
-from releasegate.a11y.probe import track_clicks
+from releasegate.a11y.probe import instrument
 from releasegate.a11y.settings import A11ySettings
 from releasegate.chat.page import PageSelectors, locate
 
@@ -49,7 +50,7 @@ def targets(settings: A11ySettings, chat_page: str | None) -> list[Target]:
 
 def open_page(page: Page, base_url: str, path: str, timeout_s: float) -> None:
     """Navigate and wait for the page to settle; an error status or a timeout is Unreachable."""
-    track_clicks(page)
+    instrument(page)
     url = urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
     try:
         response = page.goto(url, wait_until="load", timeout=timeout_s * 1000)
@@ -125,6 +126,21 @@ def _fail(route: Route) -> None:
     route.fulfill(status=500, content_type="application/json", body=json.dumps(body))
 
 
+RETURN_MS = 100  # after the reply, how long focus may take to come back to the input
+_FOCUSED = "(el) => el === document.activeElement"
+
+
+def _focus_back(page: Page, box: Locator) -> bool:
+    """Is focus in the input, now or within RETURN_MS (no fixed sleep when it already is)?"""
+    if box.evaluate(_FOCUSED):
+        return True
+    try:
+        page.wait_for_function(_FOCUSED, arg=box.element_handle(), timeout=RETURN_MS)
+    except PlaywrightTimeoutError:
+        return False
+    return True
+
+
 def send_by_keyboard(page: Page, settings: A11ySettings, sel: PageSelectors) -> list[Hit]:
     """Enter in the input sends; sending with the Send button returns focus to the input."""
     from releasegate.a11y.keyboard import hit
@@ -163,8 +179,7 @@ def send_by_keyboard(page: Page, settings: A11ySettings, sel: PageSelectors) -> 
                 ["2.1.1"],
             )
         ]
-    page.wait_for_timeout(100)
-    if not box.evaluate("(el) => el === document.activeElement"):
+    if not _focus_back(page, box):
         active = page.evaluate("() => window.__rg ? (window.__rg.active() || {}).path : ''")
         hits.append(
             hit(

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Page
 
 from releasegate.a11y.findings import Hit, shorten
-from releasegate.a11y.probe import install
 from releasegate.chat.page import PageSelectors, locate
 from releasegate.evidence.kinds.a11y import Impact
 
@@ -41,7 +40,6 @@ PAGE = """() => {
 
 
 def page_structure(page: Page) -> list[Hit]:
-    install(page)
     found = page.evaluate(PAGE)
     hits = []
     if not found["headings"]:
@@ -90,10 +88,12 @@ _IS_LIVE = """(el) => {
     }
     return false;
   }"""
-LIVE = f"""(log) => {{
+# The first log, or null when there is none: counted and read in one call.
+LIVE = f"""(logs) => {{
   const live = {_IS_LIVE};
-  return {{html: log.outerHTML.slice(0, 200), logLive: live(log),
-          busy: log.getAttribute("aria-busy") === "true"}};
+  const log = logs[0];
+  return log ? {{html: log.outerHTML.slice(0, 200), logLive: live(log),
+                busy: log.getAttribute("aria-busy") === "true"}} : null;
 }}"""
 SILENT = f"""(messages) => {{
   const live = {_IS_LIVE};
@@ -104,7 +104,8 @@ SILENT = f"""(messages) => {{
 def live_log(page: Page, selectors: PageSelectors) -> list[Hit]:
     """The conversation is a log or live region, so each new message is announced."""
     log = locate(page, selectors.log)
-    if log.count() == 0:
+    found = log.evaluate_all(LIVE)
+    if found is None:
         return [
             hit(
                 "chat-log-missing",
@@ -114,7 +115,6 @@ def live_log(page: Page, selectors: PageSelectors) -> list[Hit]:
                 ["1.3.1"],
             )
         ]
-    found = log.first.evaluate(LIVE)
     messages = locate(log.first, selectors.user_message).or_(
         locate(log.first, selectors.assistant_message)
     )
@@ -199,7 +199,9 @@ def speakers(page: Page, selectors: PageSelectors) -> list[Hit]:
     label). Needs two messages of each speaker."""
     user = locate(page, selectors.user_message)
     bot = locate(page, selectors.assistant_message)
-    count = min(user.count(), bot.count())
+    users: list[dict[str, str]] = user.evaluate_all(MESSAGES)
+    bots: list[dict[str, str]] = bot.evaluate_all(MESSAGES)
+    count = min(len(users), len(bots))
     if count < 2:
         return [
             hit(
@@ -207,14 +209,15 @@ def speakers(page: Page, selectors: PageSelectors) -> list[Hit]:
                 "serious",
                 selectors.log,
                 f"need two user and two assistant messages to compare, found "
-                f"{user.count()} and {bot.count()}",
+                f"{len(users)} and {len(bots)}",
                 ["1.3.1"],
             )
         ]
+    users, bots = users[:count], bots[:count]
     hits = []
-    labelled = _visible_labels(page, selectors, count)
-    user_cues = {_cue_of(user.nth(i)) for i in range(count)}
-    bot_cues = {_cue_of(bot.nth(i)) for i in range(count)}
+    labelled = _visible_labels(users, bots)
+    user_cues = {speaker_cue(user.nth(i).aria_snapshot(), m["text"]) for i, m in enumerate(users)}
+    bot_cues = {speaker_cue(bot.nth(i).aria_snapshot(), m["text"]) for i, m in enumerate(bots)}
     if user_cues & bot_cues and not labelled:
         user_cue = sorted(user_cues & bot_cues)[0]
         hits.append(
@@ -225,11 +228,11 @@ def speakers(page: Page, selectors: PageSelectors) -> list[Hit]:
                 "user and assistant messages read the same to a screen reader (no "
                 f"speaker label, role or name besides the text: {user_cue or 'nothing'!r})",
                 ["1.3.1"],
-                user.first.evaluate("(el) => el.outerHTML"),
+                users[0]["html"],
             )
         )
-    user_look = {user.nth(i).evaluate(STYLE) for i in range(count)}
-    bot_look = {bot.nth(i).evaluate(STYLE) for i in range(count)}
+    user_look = {m["style"] for m in users}
+    bot_look = {m["style"] for m in bots}
     if user_look & bot_look and not labelled:
         hits.append(
             hit(
@@ -239,23 +242,25 @@ def speakers(page: Page, selectors: PageSelectors) -> list[Hit]:
                 "user and assistant messages differ only in colour (same position, "
                 "shape, border and no visible speaker label)",
                 ["1.4.1"],
-                user.first.evaluate("(el) => el.outerHTML"),
+                users[0]["html"],
             )
         )
     return hits
 
 
-def _cue_of(message: Locator) -> str:
-    return speaker_cue(message.aria_snapshot(), message.evaluate(VISIBLE_TEXT))
+# Each message's visible text and look in one call per speaker (the first one's HTML too).
+MESSAGES = f"""(messages) => messages.map((el, i) => ({{
+  text: ({VISIBLE_TEXT})(el), style: ({STYLE})(el), html: i === 0 ? el.outerHTML : "",
+}}))"""
 
 
-def _first_words(message: Locator) -> str:
-    return " ".join(str(message.evaluate(VISIBLE_TEXT)).split()[:2])
+def _first_words(message: dict[str, str]) -> str:
+    return " ".join(message["text"].split()[:2])
 
 
-def _visible_labels(page: Page, selectors: PageSelectors, count: int) -> bool:
+def _visible_labels(users: list[dict[str, str]], bots: list[dict[str, str]]) -> bool:
     """Do the messages start with a visible speaker label (the same per speaker, different
     between speakers)?"""
-    user = {_first_words(locate(page, selectors.user_message).nth(i)) for i in range(count)}
-    bot = {_first_words(locate(page, selectors.assistant_message).nth(i)) for i in range(count)}
+    user = {_first_words(m) for m in users}
+    bot = {_first_words(m) for m in bots}
     return len(user) == 1 and len(bot) == 1 and user != bot
