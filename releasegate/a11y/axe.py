@@ -19,13 +19,6 @@ from releasegate.a11y.findings import Hit, criteria_of, shorten
 from releasegate.a11y.settings import A11ySettings
 from releasegate.evidence.kinds.a11y import IMPACTS, Impact, Level
 
-
-def axe_version() -> str:
-    """The bundled axe-core's version, read from its banner."""
-    head = AXE_SCRIPT[:200]
-    return head.split("v", 1)[1].split()[0] if "axe v" in head else "unknown"
-
-
 # Ours kept aside, so a page that loads its own axe (another version, configured) does not
 # replace the one the policy runs.
 _LOAD = f"{AXE_SCRIPT}\n;Object.defineProperty(window, '__rgAxe', {{value: window.axe}});"
