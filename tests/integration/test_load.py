@@ -65,7 +65,10 @@ def test_healthy_load_promotes_and_its_evidence_evaluates_again(healthy, tmp_pat
     assert {"chat:appeals", "page", "health", "feedback"} <= names
     assert data["steady_from_s"] >= 1.0  # the ramp-up and warm-up are left out
     assert data["generator"][0]["cpu_seconds"] > 0
-    again = releasegate("evaluate", reports / decision["run_id"], "--stage", "load")
+    # its own history store: the repository's reports/ is never written by a test
+    again = releasegate(
+        "evaluate", reports / decision["run_id"], "--stage", "load", "--reports", tmp_path
+    )
     assert again.returncode == 0, again.stdout + again.stderr
 
 

@@ -65,7 +65,8 @@ def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, t
         output = locust.communicate(timeout=60)[0]
     assert "load evidence written to" in output
     evaluated = subprocess.run(
-        [sys.executable, "-m", "releasegate", "evaluate", str(tmp_path), "--stage", "load"],
+        [sys.executable, "-m", "releasegate", "evaluate", str(tmp_path), "--stage", "load",
+         "--reports", str(tmp_path / "reports")],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     # accepted: judged from this evidence (PROMOTE, or BLOCK when this busy machine starved the
