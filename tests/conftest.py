@@ -36,6 +36,28 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "20261122T100000Z-abc123"
 WriteTests = Callable[..., Path]
+REPO_HISTORY = ROOT / "reports" / "history.sqlite"  # the user's own: tests never write it
+
+
+def _stamp() -> float | None:
+    return REPO_HISTORY.stat().st_mtime if REPO_HISTORY.exists() else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.stash[_HISTORY_KEY] = _stamp()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A test that ran the gate without ``--reports`` wrote the repository's history, where a
+    later test finds it as a baseline: fail the session, naming the file."""
+    if hasattr(session.config, "workerinput"):  # the controller checks, once
+        return
+    if _HISTORY_KEY in session.stash and _stamp() != session.stash[_HISTORY_KEY]:
+        print(f"\na test wrote {REPO_HISTORY}: give every releasegate run --reports tmp_path")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_HISTORY_KEY = pytest.StashKey[float | None]()
 
 
 @pytest.fixture(scope="session")
