@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -63,22 +64,30 @@ RUN_ACE = """async () => {
 CRITERION = re.compile(r"\.(\d)_(\d)_(\d{1,2})\b")
 
 
+def _evaluated(
+    engine: str, source: str, script: str, browser: Browser, base_url: str, page: Page
+) -> list[dict[str, Any]]:
+    """Another engine's results on a corpus page: its source injected, ``script`` run in a
+    fresh context; a page it cannot run on gives no results (and says so)."""
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        open_page(tab, base_url, f"/{page.id}.html", 5)
+        tab.add_script_tag(content=source)
+        return list(tab.evaluate(script))
+    except PlaywrightError as exc:
+        print(f"{engine} failed on {page.id}: {str(exc).splitlines()[0]}")
+        return []
+    finally:
+        context.close()
+
+
 def htmlcs_engine(script: Path) -> Engine:
     """HTML_CodeSniffer's errors (not its warnings or notices) at WCAG 2 AA, as hits."""
     source = script.read_text(encoding="utf-8")
 
     def run(browser: Browser, base_url: str, page: Page) -> list[Hit]:
-        context = browser.new_context()
-        try:
-            tab = context.new_page()
-            open_page(tab, base_url, f"/{page.id}.html", 5)
-            tab.add_script_tag(content=source)
-            messages = tab.evaluate(RUN_HTMLCS)
-        except PlaywrightError as exc:
-            print(f"htmlcs failed on {page.id}: {str(exc).splitlines()[0]}")
-            return []
-        finally:
-            context.close()
+        messages = _evaluated("htmlcs", source, RUN_HTMLCS, browser, base_url, page)
         hits = []
         for m in messages:
             criteria = [".".join(c) for c in CRITERION.findall(m["code"])]
@@ -95,17 +104,7 @@ def ace_engine(script: Path) -> Engine:
     source = script.read_text(encoding="utf-8")
 
     def run(browser: Browser, base_url: str, page: Page) -> list[Hit]:
-        context = browser.new_context()
-        try:
-            tab = context.new_page()
-            open_page(tab, base_url, f"/{page.id}.html", 5)
-            tab.add_script_tag(content=source)
-            found = tab.evaluate(RUN_ACE)
-        except PlaywrightError as exc:
-            print(f"ace failed on {page.id}: {str(exc).splitlines()[0]}")
-            return []
-        finally:
-            context.close()
+        found = _evaluated("ace", source, RUN_ACE, browser, base_url, page)
         return [Hit("axe", f["rule"], "serious", "block", f["selector"], f["msg"],
                     criteria=list(f["criteria"]), engines=["ace"]) for f in found]  # fmt: skip
 
