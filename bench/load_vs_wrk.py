@@ -1,7 +1,8 @@
 """releasegate's load generator beside wrk, against taxbot's chat endpoint, in one run.
 
 Both drive one launched taxbot at the same concurrency with no think time, one after the other
-(alternating over ``--rounds``, so machine noise hits them alike):
+(alternating which goes first over ``--rounds``, so machine noise and taxbot's growing
+database hit them alike):
 
 - Locust with releasegate's ChatUser, conversations only, playing a one-turn conversation that
   asks wrk's question (the same work for the target): the request built by the chat contract
@@ -145,11 +146,29 @@ def target_cpu_ms(process: psutil.Process, run: Callable[[], dict[str, float]],
     return figures
 
 
+def pin(taxbot: psutil.Process) -> str:
+    """Give taxbot (and its children) CPU 0 and this process, hence every generator it starts,
+    the other CPUs: the target is then the bottleneck, as the throughput target presumes,
+    instead of the two competing for the same cores. Says where each runs."""
+    cpus = sorted(psutil.Process().cpu_affinity())
+    if len(cpus) < 2:
+        return "shared (one CPU only)"
+    for process in (taxbot, *taxbot.children(recursive=True)):
+        process.cpu_affinity(cpus[:1])
+    psutil.Process().cpu_affinity(cpus[1:])
+    return f"taxbot on CPU {cpus[0]}, generators on CPU {','.join(map(str, cpus[1:]))}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--shared-cpus", action="store_true",
+        help="let the generators and taxbot share every CPU (by default taxbot gets CPU 0 and "
+        "the generators the others, so that the target, not the generator, is the bottleneck)",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="load-vs-wrk-") as tmp:
         folder = Path(tmp)
@@ -162,16 +181,25 @@ def main() -> None:
         with launched(target, announce=False, cwd=ROOT) as launch:
             host = launch.ready(announce=False).base_url
             taxbot = psutil.Process(launch.process.pid)
+            placement = "shared" if args.shared_cpus else pin(taxbot)
             run_wrk(host, args.users, 2, script)  # warm the target up
             for n in range(args.rounds):
-                wrk = target_cpu_ms(
-                    taxbot, lambda: run_wrk(host, args.users, args.seconds, script), "requests"
-                )
-                ours = target_cpu_ms(
-                    taxbot,
-                    lambda: run_locust(config, host, args.users, args.seconds, folder / "ev"),
-                    "all_requests",
-                )
+                # taxbot's database grows as it serves: odd rounds run wrk first, even rounds
+                # Locust first, so neither always meets the larger one.
+                runs = {
+                    "wrk": lambda: target_cpu_ms(
+                        taxbot, lambda: run_wrk(host, args.users, args.seconds, script),
+                        "requests",
+                    ),
+                    "locust": lambda: target_cpu_ms(
+                        taxbot,
+                        lambda: run_locust(config, host, args.users, args.seconds, folder / "ev"),
+                        "all_requests",
+                    ),
+                }  # fmt: skip
+                order = ("wrk", "locust") if n % 2 == 0 else ("locust", "wrk")
+                got = {name: runs[name]() for name in order}
+                ours, wrk = got["locust"], got["wrk"]
                 rows.append((ours, wrk))
                 print(
                     f"round {n + 1}: locust {ours['rps']:.1f}/s p95 {ours['p95_ms']:.0f} ms "
@@ -188,11 +216,12 @@ def main() -> None:
     def median(values: list[float]) -> float:
         return statistics.median(values)
 
-    print(f"\n{args.users} connections/users, {args.seconds} s each, {args.rounds} rounds "
-          "(medians):")  # fmt: skip
+    print(f"\n{args.users} connections/users, {args.seconds} s each, {args.rounds} rounds, "
+          f"{placement} (medians):")  # fmt: skip
+    ratios = [o["rps"] / w["rps"] for o, w in rows]
     print(f"throughput: locust {median([o['rps'] for o, _ in rows]):.1f}/s, "
           f"wrk {median([w['rps'] for _, w in rows]):.1f}/s, "
-          f"ratio {median([o['rps'] / w['rps'] for o, w in rows]):.2f}")  # fmt: skip
+          f"ratio {median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f})")  # fmt: skip
     print(f"p95: locust {median([o['p95_ms'] for o, _ in rows]):.0f} ms, "
           f"wrk {median([w['p95_ms'] for _, w in rows]):.0f} ms, "
           f"ratio {median([o['p95_ms'] / max(w['p95_ms'], 1) for o, w in rows]):.2f}")  # fmt: skip
