@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "20261122T100000Z-abc123"
 WriteTests = Callable[..., Path]
+NarrowStage = Callable[[str, list[str], list[str]], Path]
 REPO_HISTORY = ROOT / "reports" / "history.sqlite"  # the user's own: tests never write it
 
 
@@ -79,6 +81,28 @@ def smoke_config(default_config: Config) -> Config:
     data["stages"]["staging"]["suites"] = ["smoke"]
     data["stages"]["staging"]["checks"] = ["tests_pass_rate", "smoke_pass_rate", "min_tests"]
     return Config.model_validate(data)
+
+
+@pytest.fixture
+def narrow_stage(tmp_path: Path) -> NarrowStage:
+    """The shipped config plus one stage of smoke and a few suites and checks, in a tmp folder
+    that sees the project's conversations and monitoring files: a fault matrix then costs a
+    short run of the suites that catch its faults, not a whole staging gate per fault (staging
+    itself is still run whole for one fault of each family)."""
+
+    def write(name: str, suites: list[str], checks: list[str]) -> Path:
+        folder = tmp_path / "narrow"
+        folder.mkdir()
+        for shared in ("conversations", "taxbot"):
+            (folder / shared).symlink_to(ROOT / shared)
+        table = (
+            f"\n[stages.{name}]\nsuites = {json.dumps(['smoke', *suites])}\nworkers = 2\n"
+            f"checks = {json.dumps(['smoke_pass_rate', *checks])}\n"
+        )
+        (folder / "releasegate.toml").write_text((ROOT / "releasegate.toml").read_text() + table)
+        return folder / "releasegate.toml"
+
+    return write
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
 
 
 @pytest.mark.parametrize(
-    ("fault", "journeys"),
+    ("fault", "journeys", "stage"),
     [
         (
             "lose_session",
@@ -129,6 +129,7 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
                 f"{PAGE_JOURNEYS}::test_page_rating_is_stored_and_counted",
                 f"{PAGE_JOURNEYS}::test_page_keeps_the_session_across_turns",
             ],
+            "staging",
         ),
         (
             "feedback_unstored",
@@ -136,6 +137,7 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
                 f"{PAGE_JOURNEYS}::test_page_rating_is_stored_and_counted",
                 f"{API_JOURNEYS}::test_api_feedback_is_stored_and_counted",
             ],
+            "journeys",
         ),
         (
             "lead_unsaved",
@@ -143,6 +145,7 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
                 f"{PAGE_JOURNEYS}::test_page_lead_qualification_ends_with_a_stored_reference",
                 f"{API_JOURNEYS}::test_api_lead_qualification_then_lookup",
             ],
+            "journeys",
         ),
         (
             "emoji_500",
@@ -151,18 +154,27 @@ def rasa_page(folder: Path, faults: str = "") -> Path:
                 f"{API_JOURNEYS}::test_api_unicode_and_emoji[skin_tone_emoji]",
                 f"{API_JOURNEYS}::test_api_unicode_and_emoji[joined_emoji]",
             ],
+            "journeys",
         ),
     ],
 )
-def test_each_journey_fault_blocks_staging_naming_the_journey(tmp_path, fault, journeys):
-    result = releasegate("run", "--stage", "staging", "--reports", tmp_path, faults=fault)
+def test_each_journey_fault_blocks_naming_the_journey(
+    tmp_path, narrow_stage, fault, journeys, stage
+):
+    """One fault blocks the whole staging gate; the others a stage of smoke and the journeys
+    with staging's e2e checks."""
+    where = []
+    if stage == "journeys":
+        where = ["--config", narrow_stage("journeys", ["e2e"], ["e2e_pass_rate", "e2e_min_tests"])]
+    reports = tmp_path / "reports"
+    result = releasegate("run", "--stage", stage, *where, "--reports", reports, faults=fault)
     assert result.returncode == 1, result.stdout + result.stderr
     (verdict,) = [line for line in result.stdout.splitlines() if line.startswith("BLOCK: ")]
     assert "e2e_pass_rate FAIL" in verdict  # lead_unsaved also fails the lead conversations
     failing = [line for line in result.stdout.splitlines() if "failing: suites/e2e/" in line]
     named = {line.split("failing: ", 1)[1].split(" ", 1)[0] for line in failing}
     assert {n.removesuffix("[chromium]") for n in named} == set(journeys), result.stdout
-    checks = checks_of(only_run(tmp_path))
+    checks = checks_of(only_run(reports))
     assert checks["smoke_pass_rate"]["verdict"] == "PASS"
     assert checks["e2e_pass_rate"]["verdict"] == "FAIL"
     assert all(journey in checks["e2e_pass_rate"]["reason"] for journey in journeys)
