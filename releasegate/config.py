@@ -25,12 +25,13 @@ from pydantic import (
 
 from releasegate.a11y.settings import A11ySettings
 from releasegate.chat.contract import (
-    ENV_REFERENCE,
     ChatContract,
     JsonPath,
     UrlPath,
     check_env_references,
+    expand_env,
     resolve_headers,
+    unset_variable,
 )
 from releasegate.chat.page import PageSelectors
 from releasegate.chat.policy import POLICY_FILE, load_policy
@@ -485,14 +486,14 @@ class Config(Strict):
             return self.monitoring
         fields = overrides.model_dump(exclude_none=True)
         for key, value in fields.items():
-            for variable in ENV_REFERENCE.findall(str(value)):
-                if not os.environ.get(variable):
-                    raise ConfigError(
-                        f"{self.source}: stages.{name}.monitoring.{key} reads the environment "
-                        f"variable {variable}, which is not set"
-                    )
-            if isinstance(value, str):
-                fields[key] = ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], value)
+            if not isinstance(value, str):
+                continue
+            if variable := unset_variable(value, os.environ):
+                raise ConfigError(
+                    f"{self.source}: stages.{name}.monitoring.{key} reads the environment "
+                    f"variable {variable}, which is not set"
+                )
+            fields[key] = expand_env(value, os.environ)
         try:
             return Monitoring.model_validate({**self.monitoring.model_dump(), **fields})
         except ValidationError as exc:

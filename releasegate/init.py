@@ -21,7 +21,13 @@ from typing import Any
 
 import requests
 
-from releasegate.chat.contract import ENV_REFERENCE, PRESETS, ChatContract, resolve_headers
+from releasegate.chat.contract import (
+    ENV_REFERENCE,
+    PRESETS,
+    ChatContract,
+    resolve_headers,
+    unset_variable,
+)
 from releasegate.chat.engine import (
     ChatFailure,
     ChatRequest,
@@ -177,13 +183,11 @@ class _ProbeTransport:
 def _try_chat(prober: _Prober, name: str) -> Attempt:
     """Send one greeting the way the preset says; it answers when the reply reads as a turn."""
     contract = ChatContract.model_validate({"preset": name})
-    needed = ENV_REFERENCE.findall(" ".join(contract.headers.values()))
-    unset = [variable for variable in needed if not os.environ.get(variable)]
-    if unset:
+    if unset := unset_variable(" ".join(contract.headers.values()), os.environ):
         return Attempt(
             name,
             answered=False,
-            reason=f"not tried: {unset[0]} is not set (the {name} preset sends it in a header)",
+            reason=f"not tried: {unset} is not set (the {name} preset sends it in a header)",
         )
     headers = resolve_headers(contract.headers, "target.chat.headers")
     transport = _ProbeTransport(prober)

@@ -97,6 +97,17 @@ def check_env_references(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
+def unset_variable(value: str, environ: Mapping[str, str]) -> str | None:
+    """The first variable ``value`` reads as ``${NAME}`` that is unset or empty, if any."""
+    return next((v for v in ENV_REFERENCE.findall(value) if not environ.get(v)), None)
+
+
+def expand_env(value: str, environ: Mapping[str, str]) -> str:
+    """``value`` with each ``${NAME}`` read from ``environ`` (check :func:`unset_variable`
+    first)."""
+    return ENV_REFERENCE.sub(lambda m: environ[m.group(1)], value)
+
+
 def resolve_headers(
     headers: Mapping[str, str], key: str, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -107,14 +118,14 @@ def resolve_headers(
     environ = os.environ if environ is None else environ
     resolved = {}
     for name, value in headers.items():
+        if variable := unset_variable(value, environ):
+            raise ValueError(
+                f"{key}.{name}: environment variable {variable} is not set (it is read by "
+                f"{value!r})"
+            )
         for variable in ENV_REFERENCE.findall(value):
-            if not environ.get(variable):
-                raise ValueError(
-                    f"{key}.{name}: environment variable {variable} is not set (it is read by "
-                    f"{value!r})"
-                )
             add_secret(environ[variable])
-        resolved[name] = ENV_REFERENCE.sub(lambda m: environ[m.group(1)], value)
+        resolved[name] = expand_env(value, environ)
         if resolved[name] != value:
             add_secret(resolved[name])
     return resolved
