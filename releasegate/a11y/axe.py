@@ -9,13 +9,13 @@ metadata)."""
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, cast
 
 from axe_playwright_python.base import AXE_SCRIPT  # type: ignore[import-untyped]
 from playwright.sync_api import Page
 
 from releasegate.a11y.findings import Hit, criteria_of, shorten
+from releasegate.a11y.probe import add_once
 from releasegate.a11y.settings import A11ySettings
 from releasegate.evidence.kinds.a11y import IMPACTS, Impact, Level
 
@@ -39,14 +39,10 @@ _RUN = """async ([context, options]) => {
   }));
 }"""
 
-_PREPARED: weakref.WeakSet[Page] = weakref.WeakSet()
-
 
 def prepare(page: Page) -> None:
-    """Give every document this page loads axe (once per page; before it navigates)."""
-    if page not in _PREPARED:
-        page.add_init_script(_INIT)
-        _PREPARED.add(page)
+    """Give every document this page loads axe (before it navigates)."""
+    add_once(page, _INIT)
 
 
 def run_axe(page: Page, settings: A11ySettings) -> list[Hit]:

@@ -144,13 +144,20 @@ PROBE = r"""
 """
 
 
-_INSTRUMENTED: weakref.WeakSet[Page] = weakref.WeakSet()
+_ADDED: weakref.WeakKeyDictionary[Page, set[str]] = weakref.WeakKeyDictionary()
+
+
+def add_once(page: Page, script: str) -> None:
+    """Run ``script`` in every document ``page`` loads from now on, registered once however
+    many states the page is driven through (register before it navigates)."""
+    added = _ADDED.setdefault(page, set())
+    if script not in added:
+        page.add_init_script(script)
+        added.add(script)
 
 
 def instrument(page: Page) -> None:
-    """Install the click-handler tracker and the helpers in every document the page loads
-    (once per page, before it navigates): the tracker runs before the page's scripts, and the
-    checks find ``window.__rg`` without sending it again for each state and family."""
-    if page not in _INSTRUMENTED:
-        page.add_init_script(CLICK_TRACKER + PROBE)
-        _INSTRUMENTED.add(page)
+    """Install the click-handler tracker and the helpers in every document the page loads:
+    the tracker runs before the page's scripts, and the checks find ``window.__rg`` without
+    sending it again for each state and family."""
+    add_once(page, CLICK_TRACKER + PROBE)
