@@ -42,13 +42,10 @@ def only_run(reports: Path) -> Path:
 
 # A stage with only the a11y suite (and smoke, which runs first), so each fault costs one
 # short run; the staging stage itself is run with the a11y fault below.
-A11Y_STAGE = """
-[stages.a11y]
-description = "Accessibility only"
-suites = ["smoke", "a11y"]
-checks = ["smoke_pass_rate", "a11y_states_scanned", "a11y_wcag", "a11y_keyboard",
-          "a11y_screen_reader", "a11y_best_practice"]
-"""
+A11Y_CHECKS = [
+    "a11y_states_scanned", "a11y_wcag", "a11y_keyboard", "a11y_screen_reader",
+    "a11y_best_practice",
+]  # fmt: skip
 
 
 def _checks(run_dir: Path) -> dict[str, dict[str, object]]:
@@ -81,11 +78,8 @@ def test_a11y_fault_blocks_staging_naming_rules_and_states(tmp_path):
 
 
 @pytest.fixture
-def a11y_config(tmp_path: Path) -> Path:
-    text = (ROOT / "releasegate.toml").read_text()
-    (tmp_path / "releasegate.toml").write_text(text + A11Y_STAGE)
-    shutil.copytree(ROOT / "conversations", tmp_path / "conversations")
-    return tmp_path / "releasegate.toml"
+def a11y_config(narrow_stage) -> Path:
+    return narrow_stage("a11y", ["a11y"], A11Y_CHECKS)
 
 
 @pytest.mark.parametrize(
