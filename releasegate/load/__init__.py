@@ -2,6 +2,6 @@
 
 Only the Locust side of this package imports locust (``users``, ``shapes``, ``collector``,
 ``webtab``, ``locustfile``): locust monkey-patches the process with gevent, so nothing else may
-import it. ``settings``, ``safety``, ``baseline`` and ``phase`` stay locust-free for the config
-and the runner.
+import it. ``settings``, ``safety``, ``baseline``, ``phase``, ``plan`` and ``session`` stay
+locust-free for the config, the runner and the tests.
 """
