@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,16 +68,17 @@ class Snapshot:
 
 
 def snapshot(stats: Any) -> Snapshot:
+    # Locust keeps one error per distinct message: many messages share a kind, so they add up
+    errors: Counter[tuple[str, str, str]] = Counter()
+    for err in stats.errors.values():
+        errors[(err.method, err.name, failure_kind(err.error))] += err.occurrences
     return Snapshot(
         at=time.time(),
         entries={
             key: (e.num_requests, e.num_failures, dict(e.response_times))
             for key, e in stats.entries.items()
         },
-        errors={
-            (err.method, err.name, failure_kind(err.error)): err.occurrences
-            for err in stats.errors.values()
-        },
+        errors=dict(errors),
     )
 
 

@@ -89,6 +89,26 @@ def test_load_regressions_block_naming_the_request(tmp_path, fault, check, named
     assert named in found[check]["reason"]
 
 
+def test_a_reply_that_breaks_the_policy_is_a_load_failure_of_its_kind(tmp_path):
+    """No disclaimer on payment replies: HTTP 200, yet each such turn fails in Locust (judged by
+    the same detectors as compliance), and every failure is counted under its kind."""
+    result = releasegate(
+        "run", "--stage", "load", "--reports", tmp_path, faults="no_disclaimer:payment"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    decision = decision_of(tmp_path)
+    error_rate = checks(decision)["load_error_rate"]
+    assert error_rate["verdict"] == "FAIL", error_rate
+    assert "chat:payment" in error_rate["reason"]
+    assert "policy_disclaimer" in error_rate["reason"]
+    (evidence,) = (tmp_path / decision["run_id"] / "evidence" / "load").glob("load-*.json")
+    entries = json.loads(evidence.read_text())["data"]["entries"]
+    (payment,) = [e for e in entries if e["name"] == "chat:payment"]
+    for window in (payment["steady"], payment["total"]):
+        assert window["failures"] > 0
+        assert window["failures_by_kind"] == {"policy_disclaimer": window["failures"]}
+
+
 def test_a_lock_is_a_throughput_regression_against_the_baseline(healthy, tmp_path):
     _, healthy_reports = healthy
     run_id = decision_of(healthy_reports)["run_id"]
