@@ -76,3 +76,37 @@ def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, t
     assert "unusable evidence" not in evaluated.stdout
     assert re.search(r"load_error_rate +block +PASS", evaluated.stdout), evaluated.stdout
     assert evidence.stat().st_size > 0
+
+
+def test_the_start_button_refuses_a_host_outside_the_list_and_load_above_the_caps(tmp_path):
+    """What the web UI's start button posts (``/swarm``), refused before Locust starts a user."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
+    locust = subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
+         "--web-host", "127.0.0.1", "--web-port", str(port),
+         "--releasegate-evidence", str(tmp_path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(url + "/")
+        start = {"user_count": "1", "spawn_rate": "1", "host": ""}
+        outside = requests.post(
+            url + "/swarm", data={**start, "host": "http://192.0.2.1:8080"}, timeout=10
+        )
+        assert outside.status_code == 400
+        assert outside.json()["success"] is False
+        assert "refusing to send load to 192.0.2.1" in outside.json()["message"]
+        too_many = requests.post(url + "/swarm", data={**start, "user_count": "51"}, timeout=10)
+        assert too_many.status_code == 400
+        assert "refusing users 51: above [load] max_users 50" in too_many.json()["message"]
+        too_long = requests.post(url + "/swarm", data={**start, "run_time": "2h"}, timeout=10)
+        assert (
+            "refusing duration 7200: above [load] max_duration_s 900" in too_long.json()["message"]
+        )
+        assert requests.get(url + "/stats/requests", timeout=10).json()["state"] == "ready"
+    finally:
+        locust.terminate()
+        locust.communicate(timeout=60)
+    assert not list(tmp_path.glob("load-*.json"))  # no test ran, so no evidence
