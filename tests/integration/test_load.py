@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -53,7 +54,8 @@ def healthy(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path]:
 def test_healthy_load_promotes_and_its_evidence_evaluates_again(healthy, tmp_path):
     result, reports = healthy
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "releasegate: load " in result.stdout  # progress while it runs (locust output)
+    # progress while it runs (locust output)
+    assert re.search(r"releasegate: load \d+/8 s · 10 users · [\d.]+ req/s · p95", result.stdout)
     decision = decision_of(reports)
     found = checks(decision)
     assert {c["verdict"] for c in found.values() if c["level"] == "block"} == {"PASS"}
