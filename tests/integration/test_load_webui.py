@@ -30,15 +30,22 @@ def wait_for(url: str, timeout_s: float = 60) -> None:
     raise AssertionError(f"{url} did not answer in {timeout_s} s")
 
 
-def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, tmp_path):
+def web_ui(evidence: Path) -> tuple[subprocess.Popen[str], int]:
+    """Locust's web UI on a free loopback port, for the bundled target, writing evidence to
+    ``evidence``; the caller waits for it and stops it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
     locust = subprocess.Popen(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
          "--web-host", "127.0.0.1", "--web-port", str(port),
-         "--releasegate-evidence", str(tmp_path)],
+         "--releasegate-evidence", str(evidence)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    return locust, port
+
+
+def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, tmp_path):
+    locust, port = web_ui(tmp_path)
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_for(url)
@@ -80,14 +87,7 @@ def test_release_gate_tab_judges_live_and_stopping_writes_evidence(page: Page, t
 
 def test_the_start_button_refuses_a_host_outside_the_list_and_load_above_the_caps(tmp_path):
     """What the web UI's start button posts (``/swarm``), refused before Locust starts a user."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TAXBOT_FAULTS"}
-    locust = subprocess.Popen(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"),
-         "--web-host", "127.0.0.1", "--web-port", str(port),
-         "--releasegate-evidence", str(tmp_path)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    locust, port = web_ui(tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/")
